@@ -1,0 +1,37 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.serverless/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+    },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // The pure core must not reach AWS: only ports, never SDK clients or adapters.
+    files: ['shared/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['@aws-sdk/*', '**/adapters/*', '@aws-lambda-powertools/*'] }],
+    },
+  },
+  {
+    // Configuration is read in one place only.
+    files: ['functions/**/*.ts', 'shared/**/*.ts'],
+    ignores: ['shared/config/**/*.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through shared/config.' }],
+    },
+  },
+  {
+    files: ['infra/**/*.mjs', 'test/**/*.mjs', 'scripts/**/*.mjs', 'bin/**/*.mjs'],
+    rules: { 'no-console': 'off' },
+  },
+);
