@@ -1,0 +1,112 @@
+import { normaliseEvent, type Trigger } from '../../shared/core/normalise-event.js';
+import { needsRetry, type FailureDescription, type ObjectOutcome } from '../../shared/core/object-outcome.js';
+import { compareSequencers, type ObjectReference } from '../../shared/core/object-reference.js';
+import { mapBounded } from '../../shared/core/run-bounded.js';
+import { AwsCallError } from '../../shared/errors.js';
+import type { NotificationPublisher } from '../../shared/ports/notification-publisher.js';
+import { enforceObject, type ObjectEnforcement } from './enforce-object.js';
+import type { EnforcementRecorder } from './enforcement-recorder.js';
+import { alertNotifications, alertOf, type HandledObject } from './object-alerts.js';
+
+export interface InvocationDependencies extends ObjectEnforcement {
+  readonly alerts: NotificationPublisher;
+  readonly recorder: EnforcementRecorder;
+  readonly concurrency: number;
+  readonly functionName: string;
+  readonly now: () => number;
+}
+
+export interface InvocationReport {
+  readonly trigger: Trigger;
+  /** Deliveries (SQS messageIds, or record paths) that are not done and must be retried. */
+  readonly failedDeliveries: readonly string[];
+  readonly handled: readonly HandledObject[];
+  /** Why each failed delivery failed, for the error a direct invocation throws. */
+  readonly failureReasons: readonly string[];
+}
+
+export const describeFailure = (error: unknown): FailureDescription => {
+  if (error instanceof AwsCallError) return { code: error.code, message: error.message, transient: error.transient };
+  return { code: 'UnexpectedError', message: error instanceof Error ? error.message : String(error), transient: true };
+};
+
+interface PendingObject {
+  readonly deliveryId: string;
+  readonly ref: ObjectReference;
+}
+
+const objectIdentity = (ref: ObjectReference): string => `${ref.bucket}\u0000${ref.key}`;
+
+/**
+ * Notices for the same key are handled one after another, oldest first, so duplicates and the
+ * copy's own event see the result of the earlier write instead of racing it.
+ */
+const groupByObject = (pending: readonly PendingObject[]): PendingObject[][] => {
+  const groups = new Map<string, PendingObject[]>();
+  for (const item of pending) {
+    const id = objectIdentity(item.ref);
+    groups.set(id, [...(groups.get(id) ?? []), item]);
+  }
+  return [...groups.values()].map((group) =>
+    group.length < 2 ? group : [...group].sort((a, b) => compareSequencers(a.ref.sequencer ?? '', b.ref.sequencer ?? '')),
+  );
+};
+
+export const enforceInvocation = async (event: unknown, deps: InvocationDependencies): Promise<InvocationReport> => {
+  const { trigger, deliveries } = normaliseEvent(event);
+  const failed = new Set<string>();
+  const failureReasons: string[] = [];
+
+  for (const delivery of deliveries) {
+    for (const notice of delivery.ignored) deps.recorder.noticeIgnored(delivery.id, notice);
+    for (const notice of delivery.rejections) {
+      deps.recorder.recordRejected(delivery.id, notice);
+      failed.add(delivery.id);
+      failureReasons.push(`${notice.record}: ${notice.reason}`);
+    }
+  }
+
+  const pending = deliveries.flatMap((delivery) => delivery.objects.map((ref) => ({ deliveryId: delivery.id, ref })));
+  const handledGroups = await mapBounded(groupByObject(pending), deps.concurrency, async (group) => {
+    const results: (HandledObject & { deliveryId: string })[] = [];
+    for (const { deliveryId, ref } of group) {
+      const started = deps.now();
+      let outcome: ObjectOutcome;
+      try {
+        outcome = await enforceObject(ref, deps);
+      } catch (error) {
+        outcome = { kind: 'failed', error: describeFailure(error) };
+      }
+      deps.recorder.objectHandled(ref, outcome, deps.now() - started);
+      results.push({ deliveryId, ref, outcome });
+    }
+    return results;
+  });
+  const handled = handledGroups.flat();
+
+  for (const { deliveryId, ref, outcome } of handled) {
+    if (needsRetry(outcome) && outcome.kind === 'failed') {
+      failed.add(deliveryId);
+      failureReasons.push(`s3://${ref.bucket}/${ref.key}: ${outcome.error.code}: ${outcome.error.message}`);
+    }
+  }
+
+  const alerted = handled.flatMap((item) => {
+    const alert = alertOf(item);
+    return alert ? [{ deliveryId: item.deliveryId, alert }] : [];
+  });
+  if (alerted.length > 0) {
+    try {
+      for (const notification of alertNotifications(alerted.map(({ alert }) => alert), deps.functionName)) {
+        await deps.alerts.publish(notification);
+      }
+    } catch (error) {
+      // An alert that was not sent is not done: its deliveries are retried, and sent again.
+      deps.recorder.alertsNotPublished(error, alerted.length);
+      for (const { deliveryId } of alerted) failed.add(deliveryId);
+      failureReasons.push(`alerts not published: ${describeFailure(error).message}`);
+    }
+  }
+
+  return { trigger, failedDeliveries: [...failed], handled, failureReasons };
+};

@@ -1,0 +1,62 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { describeEncryption } from '../../shared/core/encryption-state.js';
+import type { Notice } from '../../shared/core/normalise-event.js';
+import type { ObjectOutcome } from '../../shared/core/object-outcome.js';
+import type { ObjectReference } from '../../shared/core/object-reference.js';
+import type { EnforcementRecorder } from './enforcement-recorder.js';
+
+const METRIC_BY_OUTCOME: Record<ObjectOutcome['kind'], string> = {
+  compliant: 'ObjectsCompliant',
+  remediated: 'ObjectsRemediated',
+  skipped: 'ObjectsSkipped',
+  failed: 'ObjectsFailed',
+};
+
+const outcomeFields = (outcome: ObjectOutcome): Record<string, unknown> => {
+  switch (outcome.kind) {
+    case 'compliant':
+      return { before: describeEncryption(outcome.encryption), after: describeEncryption(outcome.encryption) };
+    case 'remediated':
+      return {
+        strategy: outcome.strategy,
+        before: describeEncryption(outcome.before),
+        after: describeEncryption(outcome.after),
+        newVersionId: outcome.newVersionId,
+      };
+    case 'skipped':
+      return { reason: outcome.reason, detail: outcome.detail, before: outcome.before && describeEncryption(outcome.before), alert: outcome.alert };
+    case 'failed':
+      return { error: outcome.error, before: outcome.before && describeEncryption(outcome.before) };
+  }
+};
+
+/** One structured line per object; never object bytes or credentials, only names and encryption. */
+export const powertoolsRecorder = (logger: Logger, metrics: Metrics): EnforcementRecorder => ({
+  objectHandled(ref: ObjectReference, outcome: ObjectOutcome, durationMs: number) {
+    const fields = {
+      bucket: ref.bucket,
+      key: ref.key,
+      versionId: ref.versionId,
+      eventName: ref.eventName,
+      outcome: outcome.kind,
+      durationMs,
+      ...outcomeFields(outcome),
+    };
+    if (outcome.kind === 'failed') logger.error('object not enforced', fields);
+    else if (outcome.kind === 'skipped' && outcome.alert) logger.warn('object not remediable', fields);
+    else logger.info('object enforced', fields);
+    metrics.addMetric(METRIC_BY_OUTCOME[outcome.kind], MetricUnit.Count, 1);
+  },
+  recordRejected(deliveryId: string, notice: Notice) {
+    logger.error('record rejected', { delivery: deliveryId, record: notice.record, reason: notice.reason });
+    metrics.addMetric('RecordsRejected', MetricUnit.Count, 1);
+  },
+  noticeIgnored(deliveryId: string, notice: Notice) {
+    logger.info('notice acknowledged without work', { delivery: deliveryId, record: notice.record, reason: notice.reason });
+  },
+  alertsNotPublished(error: unknown, count: number) {
+    logger.error('alerts not published; their records will be retried', { count, error: error as Error });
+    metrics.addMetric('AlertPublishFailures', MetricUnit.Count, 1);
+  },
+});

@@ -1,0 +1,93 @@
+import { ConfigurationError } from '../errors.js';
+import type { EnforcementMode } from '../core/decide-object-action.js';
+import { COPY_OBJECT_LIMIT_BYTES } from '../core/decide-object-action.js';
+import type { EnforcementPolicy } from '../core/object-requirement.js';
+import { parsePolicy, toEnforcementPolicy, validateKeyReference } from './parse-policy.js';
+
+/** Where the AWS clients point. Endpoints come from the SDK's own AWS_ENDPOINT_URL[_<SERVICE>]. */
+export interface AwsSettings {
+  readonly region: string;
+  /** Path-style S3 addressing, for S3-compatible local endpoints. */
+  readonly forcePathStyle: boolean;
+}
+
+export interface EnforcerConfig {
+  readonly mode: EnforcementMode;
+  readonly findingsTopicArn: string;
+  readonly policy: EnforcementPolicy;
+  readonly aws: AwsSettings;
+  /** Objects handled at once in one invocation. */
+  readonly objectConcurrency: number;
+  readonly copyLimitBytes: number;
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+
+export const readAwsSettings = (env: Environment, problems: string[]): AwsSettings => {
+  const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'];
+  if (!region) problems.push('AWS_REGION is not set: set it to the region of the watched buckets (Lambda sets it for you)');
+  const pathStyle = env['S3_FORCE_PATH_STYLE'];
+  if (pathStyle !== undefined && pathStyle !== '' && pathStyle !== 'true' && pathStyle !== 'false') {
+    problems.push(`S3_FORCE_PATH_STYLE must be "true" or "false", not "${pathStyle}"`);
+  }
+  return { region: region ?? '', forcePathStyle: pathStyle === 'true' };
+};
+
+export const readRequiredKey = (env: Environment, problems: string[]): string => {
+  const requiredKey = env['REQUIRED_KMS_KEY']?.trim();
+  if (!requiredKey) {
+    problems.push('REQUIRED_KMS_KEY is not set: give the KMS key (ARN, key id, alias/name or alias ARN) objects must be encrypted with');
+    return '';
+  }
+  const problem = validateKeyReference(requiredKey, 'REQUIRED_KMS_KEY');
+  if (problem) problems.push(problem);
+  return requiredKey;
+};
+
+export const readFindingsTopic = (env: Environment, problems: string[]): string => {
+  const topic = env['FINDINGS_TOPIC_ARN']?.trim();
+  if (!topic) problems.push('FINDINGS_TOPIC_ARN is not set: give the SNS topic ARN that receives alerts and findings');
+  else if (!SNS_TOPIC_ARN.test(topic)) problems.push(`FINDINGS_TOPIC_ARN "${topic}" is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)`);
+  return topic ?? '';
+};
+
+const readPositiveInteger = (env: Environment, name: string, fallback: number, max: number, problems: string[]): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    problems.push(`${name} must be a whole number from 1 to ${max}, not "${raw}"`);
+    return fallback;
+  }
+  return value;
+};
+
+/** Reads and validates everything once; throws ConfigurationError listing every problem. */
+export const loadEnforcerConfig = (env: Environment = process.env): EnforcerConfig => {
+  const problems: string[] = [];
+  const requiredKey = readRequiredKey(env, problems);
+  const findingsTopicArn = readFindingsTopic(env, problems);
+  const aws = readAwsSettings(env, problems);
+
+  const modeText = env['ENFORCEMENT_MODE']?.trim() || 'enforce';
+  if (modeText !== 'enforce' && modeText !== 'report') {
+    problems.push(`ENFORCEMENT_MODE must be "enforce" or "report", not "${modeText}"`);
+  }
+  const { policy, problems: policyProblems } = parsePolicy(env['POLICY']);
+  problems.push(...policyProblems);
+
+  const objectConcurrency = readPositiveInteger(env, 'OBJECT_CONCURRENCY', 8, 64, problems);
+  const copyLimitBytes = readPositiveInteger(env, 'COPY_LIMIT_BYTES', COPY_OBJECT_LIMIT_BYTES, COPY_OBJECT_LIMIT_BYTES, problems);
+
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return Object.freeze({
+    mode: modeText as EnforcementMode,
+    findingsTopicArn,
+    policy: Object.freeze(toEnforcementPolicy(requiredKey, policy)),
+    aws: Object.freeze(aws),
+    objectConcurrency,
+    copyLimitBytes,
+  });
+};

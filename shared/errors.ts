@@ -1,0 +1,31 @@
+/** One base class for every error the enforcer raises on purpose, each with a stable code. */
+export abstract class EnforcerError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Configuration that cannot be used; raised at cold start so nothing is processed. */
+export class ConfigurationError extends EnforcerError {
+  readonly code = 'InvalidConfiguration';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** An AWS call that failed in a way the caller did not expect as an outcome. */
+export class AwsCallError extends EnforcerError {
+  constructor(
+    readonly operation: string,
+    readonly code: string,
+    readonly httpStatus: number | undefined,
+    /** Throttling, 5xx, network: worth another delivery. Access and KMS problems are not. */
+    readonly transient: boolean,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${operation} failed: ${code}${httpStatus ? ` (HTTP ${httpStatus})` : ''}: ${message}`, options);
+  }
+}
