@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface BundleRun {
+  /** What the handler returned (undefined when it threw). */
+  readonly result: unknown;
+  /** The message of what the handler, or loading the bundle, threw. */
+  readonly error?: string;
+  /** Every structured log line the bundle wrote to stdout, parsed. */
+  readonly logs: readonly Record<string, unknown>[];
+  readonly stderr: string;
+}
+
+const RUNNER = `
+import { readFileSync, writeFileSync } from 'node:fs';
+const [bundle, eventFile, outFile] = process.argv.slice(2);
+const event = JSON.parse(readFileSync(eventFile, 'utf8'));
+const context = {
+  functionName: process.env.TEST_FUNCTION_NAME ?? 'enforce-object-encryption',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:' + (process.env.TEST_FUNCTION_NAME ?? 'enforce-object-encryption'),
+  memoryLimitInMB: '512',
+  awsRequestId: 'integration-' + Date.now(),
+  logGroupName: '/aws/lambda/test',
+  logStreamName: 'test',
+  getRemainingTimeInMillis: () => 300000,
+  callbackWaitsForEmptyEventLoop: true,
+};
+try {
+  const { handler } = await import(bundle);
+  const result = await handler(event, context);
+  writeFileSync(outFile, JSON.stringify({ result }));
+} catch (error) {
+  writeFileSync(outFile, JSON.stringify({ error: String(error && error.message || error) }));
+}
+`;
+
+/**
+ * Runs a built bundle's handler in a fresh Node process, from its file, with the given environment:
+ * exactly what Lambda does, and a new cold start (configuration read again) every time.
+ */
+export const invokeBundle = async (
+  functionName: string,
+  event: unknown,
+  env: Record<string, string>,
+): Promise<BundleRun> => {
+  const dir = mkdtempSync(join(tmpdir(), 'enforcer-invoke-'));
+  try {
+    const runner = join(dir, 'runner.mjs');
+    const eventFile = join(dir, 'event.json');
+    const outFile = join(dir, 'out.json');
+    writeFileSync(runner, RUNNER);
+    writeFileSync(eventFile, JSON.stringify(event));
+    const bundle = resolve('dist', functionName, 'index.mjs');
+    const child = spawn(process.execPath, [runner, bundle, eventFile, outFile], {
+      env: { PATH: process.env['PATH'] ?? '', POWERTOOLS_METRICS_DISABLED: 'true', AWS_LAMBDA_FUNCTION_NAME: functionName, TEST_FUNCTION_NAME: functionName, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.once('close', done));
+    let outcome: { result?: unknown; error?: string };
+    try {
+      outcome = JSON.parse(readFileSync(outFile, 'utf8')) as typeof outcome;
+    } catch {
+      throw new Error(`bundle run for ${functionName} ended with code ${code} and no result:\n${stderr}\n${stdout}`);
+    }
+    const logs = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+    return { result: outcome.result, ...(outcome.error !== undefined ? { error: outcome.error } : {}), logs, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
