@@ -1,8 +1,7 @@
 import { normaliseEvent, type Trigger } from '../../shared/core/normalise-event.js';
-import { needsRetry, type FailureDescription, type ObjectOutcome } from '../../shared/core/object-outcome.js';
+import { failureOf, needsRetry, type ObjectOutcome } from '../../shared/core/object-outcome.js';
 import { compareSequencers, type ObjectReference } from '../../shared/core/object-reference.js';
 import { mapBounded } from '../../shared/core/run-bounded.js';
-import { AwsCallError } from '../../shared/errors.js';
 import type { NotificationPublisher } from '../../shared/ports/notification-publisher.js';
 import { enforceObject, type ObjectEnforcement } from './enforce-object.js';
 import type { EnforcementRecorder } from './enforcement-recorder.js';
@@ -24,11 +23,6 @@ export interface InvocationReport {
   /** Why each failed delivery failed, for the error a direct invocation throws. */
   readonly failureReasons: readonly string[];
 }
-
-export const describeFailure = (error: unknown): FailureDescription => {
-  if (error instanceof AwsCallError) return { code: error.code, message: error.message, transient: error.transient };
-  return { code: 'UnexpectedError', message: error instanceof Error ? error.message : String(error), transient: true };
-};
 
 interface PendingObject {
   readonly deliveryId: string;
@@ -75,7 +69,7 @@ export const enforceInvocation = async (event: unknown, deps: InvocationDependen
       try {
         outcome = await enforceObject(ref, deps);
       } catch (error) {
-        outcome = { kind: 'failed', error: describeFailure(error) };
+        outcome = { kind: 'failed', error: failureOf(error) };
       }
       deps.recorder.objectHandled(ref, outcome, deps.now() - started);
       results.push({ deliveryId, ref, outcome });
@@ -104,7 +98,7 @@ export const enforceInvocation = async (event: unknown, deps: InvocationDependen
       // An alert that was not sent is not done: its deliveries are retried, and sent again.
       deps.recorder.alertsNotPublished(error, alerted.length);
       for (const { deliveryId } of alerted) failed.add(deliveryId);
-      failureReasons.push(`alerts not published: ${describeFailure(error).message}`);
+      failureReasons.push(`alerts not published: ${failureOf(error).message}`);
     }
   }
 

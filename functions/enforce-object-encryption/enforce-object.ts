@@ -1,10 +1,10 @@
 import { classifyObject } from '../../shared/core/classify-object.js';
 import { decideObjectAction, isCompliant, type EnforcementMode } from '../../shared/core/decide-object-action.js';
 import { describeEncryption, type EncryptionState } from '../../shared/core/encryption-state.js';
-import type { ObjectOutcome } from '../../shared/core/object-outcome.js';
+import { failureOf, type ObjectOutcome } from '../../shared/core/object-outcome.js';
 import type { ObjectReference } from '../../shared/core/object-reference.js';
 import type { ObjectRequirement } from '../../shared/core/object-requirement.js';
-import type { ObjectStore } from '../../shared/ports/object-store.js';
+import type { CopyInPlaceResult, ObjectStore } from '../../shared/ports/object-store.js';
 
 export interface ObjectEnforcement {
   readonly store: ObjectStore;
@@ -21,7 +21,8 @@ const sameVersion = (fromEvent: string | undefined, current: string | undefined)
  * One object: inspect the current version, decide, act at most once.
  * Idempotent: an object already under the required key gets one HeadObject and no write, which is
  * what ends the loop of the copy's own ObjectCreated:Copy event.
- * Unexpected errors are thrown (AwsCallError) for the caller to turn into a failed outcome.
+ * A failed write is a `failed` outcome that keeps the encryption seen before it; a failed inspection
+ * is thrown (AwsCallError) for the caller to turn into a failed outcome.
  */
 export const enforceObject = async (ref: ObjectReference, deps: ObjectEnforcement): Promise<ObjectOutcome> => {
   const requirement = deps.requirementOf(ref.bucket, ref.key);
@@ -57,7 +58,12 @@ export const enforceObject = async (ref: ObjectReference, deps: ObjectEnforcemen
   }
   if (inspection.kind !== 'found' || !before) throw new Error('unreachable: remediation decided without a snapshot');
 
-  const copied = await deps.store.copyInPlace({ bucket: ref.bucket, key: ref.key, source: inspection.object, target: action.target });
+  let copied: CopyInPlaceResult;
+  try {
+    copied = await deps.store.copyInPlace({ bucket: ref.bucket, key: ref.key, source: inspection.object, target: action.target });
+  } catch (error) {
+    return { kind: 'failed', error: failureOf(error), before };
+  }
   switch (copied.kind) {
     case 'superseded':
       return { kind: 'skipped', reason: 'superseded', detail: 'the object changed after it was inspected; the newer upload has its own event', alert: false, before };

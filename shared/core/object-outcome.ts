@@ -1,3 +1,4 @@
+import { AwsCallError } from '../errors.js';
 import type { AlertReason, EncryptionTarget, QuietSkipReason } from './decide-object-action.js';
 import type { EncryptionState } from './encryption-state.js';
 
@@ -34,3 +35,9 @@ export const needsRetry = (outcome: ObjectOutcome): boolean => outcome.kind === 
 /** Someone should hear about this object: unremediable, or failed for a reason retrying will not fix. */
 export const needsAlert = (outcome: ObjectOutcome): boolean =>
   (outcome.kind === 'skipped' && outcome.alert) || (outcome.kind === 'failed' && !outcome.error.transient);
+
+/** What went wrong, from whatever was thrown: AWS errors keep their code and whether a retry can help. */
+export const failureOf = (error: unknown): FailureDescription => {
+  if (error instanceof AwsCallError) return { code: error.code, message: error.message, transient: error.transient };
+  return { code: 'UnexpectedError', message: error instanceof Error ? error.message : String(error), transient: true };
+};

@@ -55,7 +55,7 @@ export const invokeBundle = async (
     writeFileSync(eventFile, JSON.stringify(event));
     const bundle = resolve('dist', functionName, 'index.mjs');
     const child = spawn(process.execPath, [runner, bundle, eventFile, outFile], {
-      env: { PATH: process.env['PATH'] ?? '', POWERTOOLS_METRICS_DISABLED: 'true', AWS_LAMBDA_FUNCTION_NAME: functionName, TEST_FUNCTION_NAME: functionName, ...env },
+      env: { PATH: process.env['PATH'] ?? '', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_LAMBDA_FUNCTION_NAME: functionName, TEST_FUNCTION_NAME: functionName, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

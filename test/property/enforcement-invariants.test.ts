@@ -1,0 +1,192 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ObjectClassification, ObjectInspection, ObjectSnapshot, StorageState } from '../../shared/core/classify-object.js';
+import { decideObjectAction, isCompliant, type EnforcementMode } from '../../shared/core/decide-object-action.js';
+import { decodeS3Key, encodeS3Key } from '../../shared/core/decode-s3-key.js';
+import { encryptionFromHeaders, type EncryptionState } from '../../shared/core/encryption-state.js';
+import { normaliseEvent } from '../../shared/core/normalise-event.js';
+import type { ObjectRequirement } from '../../shared/core/object-requirement.js';
+import type { CopyInPlaceRequest, CopyInPlaceResult, ObjectStore } from '../../shared/ports/object-store.js';
+import { enforceInvocation } from '../../functions/enforce-object-encryption/enforce-invocation.js';
+import { s3Notification, s3Record, sqsEvent, sqsMessage } from '../fixtures/events.js';
+
+const keyArn = (n: number) => `arn:aws:kms:us-east-1:123456789012:key/${String(n).padStart(8, '0')}-1111-2222-3333-444444444444`;
+const REQUIRED = keyArn(1);
+
+const arbKeyArn = fc.constantFrom(keyArn(1), keyArn(2), keyArn(11), `${keyArn(1)}x`, undefined);
+const arbEncryption: fc.Arbitrary<EncryptionState> = fc.oneof(
+  fc.constant<EncryptionState>({ kind: 'unencrypted' }),
+  fc.constant<EncryptionState>({ kind: 'sse-s3' }),
+  fc.record({ kind: fc.constant('sse-kms' as const), keyArn: arbKeyArn, bucketKeyEnabled: fc.boolean() }),
+  fc.record({ kind: fc.constant('dsse-kms' as const), keyArn: arbKeyArn }),
+  fc.constant<EncryptionState>({ kind: 'sse-c' }),
+);
+const arbStorage: fc.Arbitrary<StorageState> = fc.oneof(
+  fc.record({ kind: fc.constant('online' as const), storageClass: fc.constantFrom('STANDARD', 'STANDARD_IA', 'GLACIER_IR') }),
+  fc.record({ kind: fc.constant('archived' as const), storageClass: fc.constantFrom('GLACIER', 'DEEP_ARCHIVE'), restored: fc.boolean() }),
+);
+const arbClassification: fc.Arbitrary<ObjectClassification> = fc.record({
+  kind: fc.constant('stored' as const),
+  encryption: arbEncryption,
+  storage: arbStorage,
+  sizeBytes: fc.option(fc.nat({ max: 6 * 1024 ** 3 }), { nil: undefined }),
+});
+const arbRequirement: fc.Arbitrary<ObjectRequirement> = fc.record({
+  kind: fc.constant('required' as const),
+  keyArn: fc.constantFrom(keyArn(1), keyArn(2)),
+  bucketKey: fc.boolean(),
+  acceptDsseKms: fc.boolean(),
+});
+const arbMode = fc.constantFrom<EnforcementMode>('enforce', 'report');
+
+describe('decision invariants', () => {
+  it('a remediated object always decides compliant afterwards', () => {
+    fc.assert(
+      fc.property(arbClassification, arbRequirement, (classification, requirement) => {
+        const action = decideObjectAction({ classification, requirement, mode: 'enforce', copyLimitBytes: 5 * 1024 ** 3 });
+        if (action.kind !== 'remediate') return;
+        const after = encryptionFromHeaders({
+          serverSideEncryption: action.target.algorithm,
+          kmsKeyId: action.target.keyArn,
+          bucketKeyEnabled: action.target.bucketKeyEnabled,
+        });
+        const again = decideObjectAction({ classification: { ...classification, encryption: after }, requirement, mode: 'enforce', copyLimitBytes: 5 * 1024 ** 3 });
+        if (after.kind === 'dsse-kms' && !requirement.acceptDsseKms) {
+          expect(again.kind).toBe('alert');
+        } else {
+          expect(again).toEqual({ kind: 'compliant' });
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('an object already under the required key never gets a write, whatever its storage, size or the mode', () => {
+    fc.assert(
+      fc.property(arbClassification, arbRequirement, arbMode, (classification, requirement, mode) => {
+        const action = decideObjectAction({ classification, requirement, mode, copyLimitBytes: 5 * 1024 ** 3 });
+        if (isCompliant(classification.kind === 'stored' ? classification.encryption : { kind: 'unencrypted' }, requirement)) {
+          expect(action).toEqual({ kind: 'compliant' });
+        }
+        if (mode === 'report') expect(action.kind).not.toBe('remediate');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never downgrades DSSE-KMS to single-layer encryption', () => {
+    fc.assert(
+      fc.property(arbClassification, arbRequirement, (classification, requirement) => {
+        const action = decideObjectAction({ classification, requirement, mode: 'enforce', copyLimitBytes: 5 * 1024 ** 3 });
+        if (action.kind === 'remediate' && classification.kind === 'stored' && classification.encryption.kind === 'dsse-kms') {
+          expect(action.target.algorithm).toBe('aws:kms:dsse');
+        }
+      }),
+    );
+  });
+});
+
+describe('key decoding', () => {
+  it('round-trips every key S3 can encode, unicode included', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 }), (key) => {
+        expect(decodeS3Key(encodeS3Key(key))).toEqual({ ok: true, key });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads the key of any notification record the way it was written', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 100 }), (key) => {
+        const event = sqsEvent(sqsMessage('m', s3Notification(s3Record({ key: encodeS3Key(key) }))));
+        expect(normaliseEvent(event).deliveries[0]?.objects[0]?.key).toBe(key);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('never throws, whatever arrives', () => {
+    fc.assert(
+      fc.property(fc.anything({ withNullPrototype: false }), (value) => {
+        const result = normaliseEvent(value);
+        for (const delivery of result.deliveries) {
+          expect(delivery.objects.length + delivery.rejections.length + delivery.ignored.length).toBeGreaterThanOrEqual(0);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.string()), (bodies) => {
+        const result = normaliseEvent(sqsEvent(...bodies.map((body, index) => ({ messageId: `m${index}`, body }))));
+        expect(result.deliveries).toHaveLength(bodies.length);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+/** A bucket in memory that honours the copy's guards the way S3 does. */
+class InMemoryBucket implements ObjectStore {
+  readonly objects = new Map<string, ObjectSnapshot & { customerKey?: boolean }>();
+  writes = 0;
+  private version = 0;
+  async inspect(_bucket: string, key: string): Promise<ObjectInspection> {
+    const object = this.objects.get(key);
+    if (!object) return { kind: 'not-found' };
+    if (object.customerKey) return { kind: 'customer-key-required' };
+    return { kind: 'found', object };
+  }
+  async copyInPlace({ key, source, target }: CopyInPlaceRequest): Promise<CopyInPlaceResult> {
+    const current = this.objects.get(key);
+    if (!current) return { kind: 'gone' };
+    if (current.eTag !== source.eTag || current.versionId !== source.versionId) return { kind: 'superseded' };
+    this.writes += 1;
+    const next = { ...current, versionId: `v${++this.version}`, serverSideEncryption: target.algorithm, kmsKeyId: target.keyArn, bucketKeyEnabled: target.bucketKeyEnabled };
+    this.objects.set(key, next);
+    return { kind: 'copied', versionId: next.versionId, encryption: encryptionFromHeaders(next) };
+  }
+}
+
+const arbHeaders = fc.oneof(
+  fc.constant({}),
+  fc.constant({ serverSideEncryption: 'AES256' }),
+  fc.record({ serverSideEncryption: fc.constant('aws:kms'), kmsKeyId: fc.constantFrom(keyArn(1), keyArn(2)) }),
+  fc.record({ serverSideEncryption: fc.constant('aws:kms:dsse'), kmsKeyId: fc.constantFrom(keyArn(1), keyArn(2)) }),
+  fc.constant({ customerKey: true }),
+);
+
+describe('enforcement over a bucket', () => {
+  it('leaves every object it can reach under the required key, writes each at most once, and a replay writes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 20 }), arbHeaders), { selector: ([key]) => key, maxLength: 30 }), fc.integer({ min: 1, max: 8 }), async (objects, concurrency) => {
+        const bucket = new InMemoryBucket();
+        objects.forEach(([key, headers], index) => bucket.objects.set(key, { eTag: `"e${index}"`, versionId: `orig${index}`, sizeBytes: 1, ...headers }));
+        const event = sqsEvent(...objects.map(([key], index) => sqsMessage(`m${index}`, s3Notification(s3Record({ key: encodeS3Key(key) })))));
+        const deps = {
+          store: bucket,
+          requirementOf: (): ObjectRequirement => ({ kind: 'required', keyArn: REQUIRED, bucketKey: true, acceptDsseKms: true }),
+          mode: 'enforce' as const,
+          copyLimitBytes: 5 * 1024 ** 3,
+          alerts: { publish: async () => undefined },
+          recorder: { objectHandled: () => undefined, recordRejected: () => undefined, noticeIgnored: () => undefined, alertsNotPublished: () => undefined },
+          concurrency,
+          functionName: 'enforce-object-encryption',
+          now: () => 0,
+        };
+        const first = await enforceInvocation(event, deps);
+        expect(first.failedDeliveries).toEqual([]);
+        const needed = objects.filter(([, headers]) => !('customerKey' in headers) && !isCompliant(encryptionFromHeaders(headers), deps.requirementOf())).length;
+        expect(bucket.writes).toBe(needed);
+        for (const [key, headers] of objects) {
+          const after = bucket.objects.get(key);
+          if ('customerKey' in headers) expect(after?.serverSideEncryption).toBeUndefined();
+          else expect(isCompliant(encryptionFromHeaders(after ?? {}), deps.requirementOf())).toBe(true);
+        }
+        await enforceInvocation(event, deps);
+        expect(bucket.writes).toBe(needed);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
