@@ -1,4 +1,4 @@
-import { normaliseEvent, type Trigger } from '../../shared/core/normalise-event.js';
+import { normaliseEvent, type Delivery, type Trigger } from '../../shared/core/normalise-event.js';
 import { failureOf, needsRetry, type ObjectOutcome } from '../../shared/core/object-outcome.js';
 import { compareSequencers, type ObjectReference } from '../../shared/core/object-reference.js';
 import { mapBounded } from '../../shared/core/run-bounded.js';
@@ -8,6 +8,7 @@ import type { EnforcementRecorder } from './enforcement-recorder.js';
 import { alertNotifications, alertOf, type HandledObject } from './object-alerts.js';
 
 export interface InvocationDependencies extends ObjectEnforcement {
+  /** Bounds the objects of one invocation that are in flight at once. */
   readonly alerts: NotificationPublisher;
   readonly recorder: EnforcementRecorder;
   readonly concurrency: number;
@@ -15,11 +16,17 @@ export interface InvocationDependencies extends ObjectEnforcement {
   readonly now: () => number;
 }
 
+export interface HandledDelivery extends HandledObject {
+  readonly deliveryId: string;
+}
+
 export interface InvocationReport {
   readonly trigger: Trigger;
+  readonly deliveries: readonly Delivery[];
+  readonly batchJob?: { readonly invocationSchemaVersion: string; readonly invocationId: string } | undefined;
   /** Deliveries (SQS messageIds, or record paths) that are not done and must be retried. */
   readonly failedDeliveries: readonly string[];
-  readonly handled: readonly HandledObject[];
+  readonly handled: readonly HandledDelivery[];
   /** Why each failed delivery failed, for the error a direct invocation throws. */
   readonly failureReasons: readonly string[];
 }
@@ -47,7 +54,7 @@ const groupByObject = (pending: readonly PendingObject[]): PendingObject[][] => 
 };
 
 export const enforceInvocation = async (event: unknown, deps: InvocationDependencies): Promise<InvocationReport> => {
-  const { trigger, deliveries } = normaliseEvent(event);
+  const { trigger, deliveries, batchJob } = normaliseEvent(event);
   const failed = new Set<string>();
   const failureReasons: string[] = [];
 
@@ -62,7 +69,7 @@ export const enforceInvocation = async (event: unknown, deps: InvocationDependen
 
   const pending = deliveries.flatMap((delivery) => delivery.objects.map((ref) => ({ deliveryId: delivery.id, ref })));
   const handledGroups = await mapBounded(groupByObject(pending), deps.concurrency, async (group) => {
-    const results: (HandledObject & { deliveryId: string })[] = [];
+    const results: HandledDelivery[] = [];
     for (const { deliveryId, ref } of group) {
       const started = deps.now();
       let outcome: ObjectOutcome;
@@ -85,7 +92,8 @@ export const enforceInvocation = async (event: unknown, deps: InvocationDependen
     }
   }
 
-  const alerted = handled.flatMap((item) => {
+  // A Batch Operations job reports every task in its completion report: that is where its alerts go.
+  const alerted = trigger === 'batch-operations' ? [] : handled.flatMap((item) => {
     const alert = alertOf(item);
     return alert ? [{ deliveryId: item.deliveryId, alert }] : [];
   });
@@ -102,5 +110,5 @@ export const enforceInvocation = async (event: unknown, deps: InvocationDependen
     }
   }
 
-  return { trigger, failedDeliveries: [...failed], handled, failureReasons };
+  return { trigger, deliveries, batchJob, failedDeliveries: [...failed], handled, failureReasons };
 };

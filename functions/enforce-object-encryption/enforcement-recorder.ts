@@ -8,4 +8,6 @@ export interface EnforcementRecorder {
   recordRejected(deliveryId: string, notice: Notice): void;
   noticeIgnored(deliveryId: string, notice: Notice): void;
   alertsNotPublished(error: unknown, count: number): void;
+  /** UpdateObjectEncryption was refused by code and a copy was made instead. */
+  updateRefused(ref: ObjectReference, code: string, endpointWide: boolean): void;
 }

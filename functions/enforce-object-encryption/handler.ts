@@ -10,8 +10,10 @@ import { SnsNotificationPublisher } from '../../shared/adapters/sns-notification
 import { requirementFor } from '../../shared/core/object-requirement.js';
 import { createTelemetry } from '../../shared/observability/powertools.js';
 import { resolvePolicyKeys } from '../../shared/resolve-policy-keys.js';
+import { batchOperationsResponse, type BatchOperationsResponse } from './batch-operations-results.js';
 import { enforceInvocation, type InvocationDependencies } from './enforce-invocation.js';
 import { powertoolsRecorder } from './powertools-recorder.js';
+import { UpdateCapability } from './update-capability.js';
 
 // Composition root. Configuration is validated here, at cold start: a bad setting throws before
 // any event is read, so nothing is processed under a configuration nobody meant.
@@ -21,23 +23,37 @@ const s3 = createS3Client(config.aws);
 const kms = createKmsClient(config.aws);
 const sns = createSnsClient(config.aws);
 
-let dependencies: Promise<InvocationDependencies> | undefined;
+type PreparedDependencies = Omit<InvocationDependencies, 'remainingTimeMs'>;
+let dependencies: Promise<PreparedDependencies> | undefined;
 
-const prepare = async (functionName: string): Promise<InvocationDependencies> => {
+const prepare = async (functionName: string): Promise<PreparedDependencies> => {
   const keys = await resolvePolicyKeys(config.policy, new KmsKeyDirectory(kms));
   for (const [reference, description] of keys.descriptions) {
     if (description.state !== 'Enabled') {
       logger.warn('a required KMS key is not usable; remediations under it will fail and alert', { reference, arn: description.arn, state: description.state });
     }
   }
-  logger.info('enforcer ready', { mode: config.mode, requiredKeyArn: keys.arnOf(config.policy.requiredKey) });
+  const update = new UpdateCapability(config.updateObjectEncryptionAvailable, `the S3 endpoint ${config.aws.s3Endpoint ?? ''} is not Amazon S3`);
+  logger.info('enforcer ready', {
+    mode: config.mode,
+    strategy: config.policy.strategy,
+    requiredKeyArn: keys.arnOf(config.policy.requiredKey),
+    updateObjectEncryption: update.available ? 'available' : `not used: ${update.reason}`,
+  });
+  const recorder = powertoolsRecorder(logger, metrics);
   return {
     store: new S3ObjectStore(s3),
     requirementOf: (bucket, key) => requirementFor(config.policy, keys.arnOf, bucket, key),
     mode: config.mode,
     copyLimitBytes: config.copyLimitBytes,
+    strategy: config.policy.strategy,
+    priorVersions: config.policy.priorVersions,
+    update,
+    multipart: { partBytes: config.multipartPartBytes, concurrency: config.multipartConcurrency },
+    clock: () => new Date(),
+    onUpdateRefused: (ref, code, endpointWide) => recorder.updateRefused(ref, code, endpointWide),
     alerts: new SnsNotificationPublisher(sns, config.findingsTopicArn),
-    recorder: powertoolsRecorder(logger, metrics),
+    recorder,
     concurrency: config.objectConcurrency,
     functionName,
     now: () => Date.now(),
@@ -45,7 +61,7 @@ const prepare = async (functionName: string): Promise<InvocationDependencies> =>
 };
 
 /** Key resolution is remembered for the life of the execution environment, but not a failed one. */
-const ready = (functionName: string): Promise<InvocationDependencies> => {
+const ready = (functionName: string): Promise<PreparedDependencies> => {
   dependencies ??= prepare(functionName).catch((error: unknown) => {
     dependencies = undefined;
     throw error;
@@ -57,8 +73,12 @@ export interface SqsBatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
-const enforce = async (event: unknown, context: Context): Promise<SqsBatchResponse | { processed: number }> => {
-  const report = await enforceInvocation(event, await ready(context.functionName));
+const enforce = async (event: unknown, context: Context): Promise<SqsBatchResponse | BatchOperationsResponse | { processed: number }> => {
+  const prepared = await ready(context.functionName);
+  const report = await enforceInvocation(event, { ...prepared, remainingTimeMs: () => context.getRemainingTimeInMillis() });
+  if (report.trigger === 'batch-operations' && report.batchJob) {
+    return batchOperationsResponse(report.batchJob, report.deliveries, new Map(report.handled.map((item) => [item.deliveryId, item.outcome])));
+  }
   if (report.trigger === 'sqs') {
     return { batchItemFailures: report.failedDeliveries.map((itemIdentifier) => ({ itemIdentifier })) };
   }

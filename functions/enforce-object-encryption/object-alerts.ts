@@ -12,11 +12,13 @@ export interface ObjectAlert {
   readonly bucket: string;
   readonly key: string;
   readonly versionId?: string | undefined;
-  readonly outcome: 'skipped' | 'failed';
+  readonly outcome: 'skipped' | 'failed' | 'remediated';
   readonly reason: string;
   readonly detail: string;
   readonly encryption?: string | undefined;
-  readonly severity: 'high' | 'medium';
+  readonly severity: 'high' | 'medium' | 'low';
+  /** For a remediated object in a versioned bucket: the non-compliant version left behind. */
+  readonly residualVersionId?: string | undefined;
 }
 
 export const alertOf = ({ ref, outcome }: HandledObject): ObjectAlert | undefined => {
@@ -44,6 +46,20 @@ export const alertOf = ({ ref, outcome }: HandledObject): ObjectAlert | undefine
       severity: 'high',
     };
   }
+  if (outcome.kind === 'remediated' && outcome.priorVersion && outcome.priorVersion.disposition !== 'deleted') {
+    const { versionId, disposition, detail } = outcome.priorVersion;
+    return {
+      bucket: ref.bucket,
+      key: ref.key,
+      versionId: outcome.newVersionId,
+      outcome: 'remediated',
+      reason: disposition === 'delete-failed' ? 'residual-version-not-deleted' : 'residual-version',
+      detail: `remediated as version ${outcome.newVersionId ?? '?'}; the non-compliant version ${versionId} remains${detail ? ` (${detail})` : ''}`,
+      encryption: describeEncryption(outcome.before),
+      severity: disposition === 'delete-failed' ? 'medium' : 'low',
+      residualVersionId: versionId,
+    };
+  }
   return undefined;
 };
 
@@ -60,12 +76,12 @@ export const alertNotifications = (alerts: readonly ObjectAlert[], functionName:
     const part = alerts.slice(start, start + ALERTS_PER_MESSAGE);
     const parts = Math.ceil(alerts.length / ALERTS_PER_MESSAGE);
     const index = start / ALERTS_PER_MESSAGE + 1;
-    const highest = part.some((alert) => alert.severity === 'high') ? 'high' : 'medium';
+    const highest = (['high', 'medium', 'low'] as const).find((severity) => part.some((alert) => alert.severity === severity)) ?? 'low';
     const buckets = [...new Set(part.map((alert) => alert.bucket))];
     notifications.push({
       subject: `S3 encryption: ${part.length} object(s) need attention in ${buckets.length === 1 ? buckets[0] : `${buckets.length} buckets`}${parts > 1 ? ` (${index}/${parts})` : ''}`,
       text: [
-        `${part.length} object(s) could not be brought under the required KMS key by ${functionName}:`,
+        `${part.length} object(s) need attention (reported by ${functionName}):`,
         '',
         ...part.map(line),
       ].join('\n'),

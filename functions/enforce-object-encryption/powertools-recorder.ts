@@ -23,6 +23,9 @@ const outcomeFields = (outcome: ObjectOutcome): Record<string, unknown> => {
         before: describeEncryption(outcome.before),
         after: describeEncryption(outcome.after),
         newVersionId: outcome.newVersionId,
+        fellBackFrom: outcome.fellBackFrom,
+        aclCarried: outcome.aclCarried,
+        priorVersion: outcome.priorVersion,
       };
     case 'skipped':
       return { reason: outcome.reason, detail: outcome.detail, before: outcome.before && describeEncryption(outcome.before), alert: outcome.alert };
@@ -32,7 +35,9 @@ const outcomeFields = (outcome: ObjectOutcome): Record<string, unknown> => {
 };
 
 /** One structured line per object; never object bytes or credentials, only names and encryption. */
-export const powertoolsRecorder = (logger: Logger, metrics: Metrics): EnforcementRecorder => ({
+export const powertoolsRecorder = (logger: Logger, metrics: Metrics): EnforcementRecorder => {
+  const refusalsLogged = new Set<string>();
+  return {
   objectHandled(ref: ObjectReference, outcome: ObjectOutcome, durationMs: number) {
     const fields = {
       bucket: ref.bucket,
@@ -59,4 +64,18 @@ export const powertoolsRecorder = (logger: Logger, metrics: Metrics): Enforcemen
     logger.error('alerts not published; their records will be retried', { count, error: error as Error });
     metrics.addMetric('AlertPublishFailures', MetricUnit.Count, 1);
   },
-});
+  updateRefused(ref: ObjectReference, code: string, endpointWide: boolean) {
+    // Logged once per answer per cold start; counted every time.
+    if (!refusalsLogged.has(code)) {
+      refusalsLogged.add(code);
+      logger.warn('UpdateObjectEncryption refused; copying instead', {
+        code,
+        bucket: ref.bucket,
+        key: ref.key,
+        scope: endpointWide ? 'the endpoint does not implement it: copies from now on' : 'this object',
+      });
+    }
+    metrics.addMetric('UpdateFallbacks', MetricUnit.Count, 1);
+  },
+  };
+};

@@ -9,7 +9,22 @@ export interface AwsSettings {
   readonly region: string;
   /** Path-style S3 addressing, for S3-compatible local endpoints. */
   readonly forcePathStyle: boolean;
+  /** The S3 endpoint override (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL), when there is one. */
+  readonly s3Endpoint?: string | undefined;
 }
+
+/**
+ * UpdateObjectEncryption is only sent to Amazon S3 itself. S3-compatible stores that do not know the
+ * operation have been seen to take its request for a PutObject and overwrite the object with it.
+ */
+export const isAmazonS3Endpoint = (endpoint: string | undefined): boolean => {
+  if (!endpoint) return true;
+  try {
+    return /(^|\.)amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
+  } catch {
+    return false;
+  }
+};
 
 export interface EnforcerConfig {
   readonly mode: EnforcementMode;
@@ -18,10 +33,18 @@ export interface EnforcerConfig {
   readonly aws: AwsSettings;
   /** Objects handled at once in one invocation. */
   readonly objectConcurrency: number;
+  /** Objects above this size are copied in parts (UploadPartCopy). */
   readonly copyLimitBytes: number;
+  readonly multipartPartBytes: number;
+  /** Parts copied at once, per object. */
+  readonly multipartConcurrency: number;
+  /** Whether UpdateObjectEncryption may be used at all (the endpoint is Amazon S3). */
+  readonly updateObjectEncryptionAvailable: boolean;
 }
 
 type Environment = Readonly<Record<string, string | undefined>>;
+
+const MIB = 1024 ** 2;
 
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 
@@ -32,7 +55,8 @@ export const readAwsSettings = (env: Environment, problems: string[]): AwsSettin
   if (pathStyle !== undefined && pathStyle !== '' && pathStyle !== 'true' && pathStyle !== 'false') {
     problems.push(`S3_FORCE_PATH_STYLE must be "true" or "false", not "${pathStyle}"`);
   }
-  return { region: region ?? '', forcePathStyle: pathStyle === 'true' };
+  const s3Endpoint = env['AWS_ENDPOINT_URL_S3'] || env['AWS_ENDPOINT_URL'] || undefined;
+  return { region: region ?? '', forcePathStyle: pathStyle === 'true', ...(s3Endpoint ? { s3Endpoint } : {}) };
 };
 
 export const readRequiredKey = (env: Environment, problems: string[]): string => {
@@ -80,6 +104,9 @@ export const loadEnforcerConfig = (env: Environment = process.env): EnforcerConf
 
   const objectConcurrency = readPositiveInteger(env, 'OBJECT_CONCURRENCY', 8, 64, problems);
   const copyLimitBytes = readPositiveInteger(env, 'COPY_LIMIT_BYTES', COPY_OBJECT_LIMIT_BYTES, COPY_OBJECT_LIMIT_BYTES, problems);
+  const multipartPartBytes = readPositiveInteger(env, 'MULTIPART_PART_BYTES', 64 * MIB, COPY_OBJECT_LIMIT_BYTES, problems);
+  if (multipartPartBytes < 5 * MIB) problems.push(`MULTIPART_PART_BYTES must be at least ${5 * MIB} (5 MiB), the smallest part S3 accepts`);
+  const multipartConcurrency = readPositiveInteger(env, 'MULTIPART_CONCURRENCY', 8, 32, problems);
 
   if (problems.length > 0) throw new ConfigurationError(problems);
   return Object.freeze({
@@ -89,5 +116,8 @@ export const loadEnforcerConfig = (env: Environment = process.env): EnforcerConf
     aws: Object.freeze(aws),
     objectConcurrency,
     copyLimitBytes,
+    multipartPartBytes,
+    multipartConcurrency,
+    updateObjectEncryptionAvailable: isAmazonS3Endpoint(aws.s3Endpoint),
   });
 };

@@ -1,24 +1,34 @@
 import { isAwsManagedAlias, keyReferenceForm } from '../core/key-reference.js';
-import type { EnforcementPolicy, ExemptionRule, OverrideRule } from '../core/object-requirement.js';
+import type { EnforcementPolicy, ExemptionRule, OverrideRule, PriorVersionHandling, RemediationStrategy } from '../core/object-requirement.js';
 
 /**
  * POLICY: optional JSON. Unknown fields are errors, so a misspelt rule never silently does nothing.
  *
  * {
+ *   "strategy": "auto",              // auto | update | copy: how objects are re-encrypted (default auto)
+ *   "priorVersions": "retain",       // retain | delete: the non-compliant version a copy leaves behind
  *   "bucketKey": true,               // BucketKeyEnabled on remediated objects (default true)
  *   "acceptDsseKms": true,           // DSSE-KMS under the required key is compliant (default true)
  *   "exemptions": [{ "bucket": "b", "prefix": "tmp/" }],
- *   "overrides": [{ "bucket": "b", "prefix": "finance/", "requiredKey": "alias/finance", "bucketKey": false }]
+ *   "overrides": [{ "bucket": "b", "prefix": "finance/", "requiredKey": "alias/finance", "bucketKey": false }],
+ *   "audit": { "maxRotationPeriodDays": 365, "objectSampleSize": 0, "fixes": { "s3-default-encryption-kms": false } }
  * }
+ *
+ * The "audit" section is read only by the nightly audit (parseAuditSettings); parsePolicy validates it
+ * too, so one POLICY is valid for every function or for none.
  */
 export interface PolicyDocument {
+  readonly strategy: RemediationStrategy;
+  readonly priorVersions: PriorVersionHandling;
   readonly bucketKey: boolean;
   readonly acceptDsseKms: boolean;
   readonly exemptions: readonly ExemptionRule[];
   readonly overrides: readonly OverrideRule[];
 }
 
-const TOP_LEVEL = new Set(['bucketKey', 'acceptDsseKms', 'exemptions', 'overrides']);
+const TOP_LEVEL = new Set(['strategy', 'priorVersions', 'bucketKey', 'acceptDsseKms', 'exemptions', 'overrides', 'audit']);
+const STRATEGIES: readonly RemediationStrategy[] = ['auto', 'update', 'copy'];
+const PRIOR_VERSIONS: readonly PriorVersionHandling[] = ['retain', 'delete'];
 const EXEMPTION_FIELDS = new Set(['bucket', 'prefix']);
 const OVERRIDE_FIELDS = new Set(['bucket', 'prefix', 'requiredKey', 'bucketKey']);
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -38,7 +48,7 @@ export const validateKeyReference = (reference: string, where: string): string |
 
 export const parsePolicy = (text: string | undefined): { policy: PolicyDocument; problems: string[] } => {
   const problems: string[] = [];
-  const defaults: PolicyDocument = { bucketKey: true, acceptDsseKms: true, exemptions: [], overrides: [] };
+  const defaults: PolicyDocument = { strategy: 'auto', priorVersions: 'retain', bucketKey: true, acceptDsseKms: true, exemptions: [], overrides: [] };
   if (text === undefined || text.trim() === '') return { policy: defaults, problems };
 
   let raw: unknown;
@@ -52,6 +62,7 @@ export const parsePolicy = (text: string | undefined): { policy: PolicyDocument;
   for (const field of Object.keys(raw)) {
     if (!TOP_LEVEL.has(field)) problems.push(`POLICY has an unknown field "${field}" (allowed: ${[...TOP_LEVEL].join(', ')})`);
   }
+  readAuditSection(raw['audit'], problems);
   const flag = (field: 'bucketKey' | 'acceptDsseKms'): boolean => {
     const value = raw[field];
     if (value === undefined) return defaults[field];
@@ -107,10 +118,113 @@ export const parsePolicy = (text: string | undefined): { policy: PolicyDocument;
     };
   });
 
-  return { policy: { bucketKey: flag('bucketKey'), acceptDsseKms: flag('acceptDsseKms'), exemptions, overrides }, problems };
+  const choice = <T extends string>(field: 'strategy' | 'priorVersions', allowed: readonly T[]): T => {
+    const value = raw[field];
+    if (value === undefined) return defaults[field] as T;
+    if (typeof value !== 'string' || !allowed.includes(value as T)) {
+      problems.push(`POLICY.${field} must be one of ${allowed.map((v) => `"${v}"`).join(', ')}`);
+      return defaults[field] as T;
+    }
+    return value as T;
+  };
+
+  return {
+    policy: {
+      strategy: choice('strategy', STRATEGIES),
+      priorVersions: choice('priorVersions', PRIOR_VERSIONS),
+      bucketKey: flag('bucketKey'),
+      acceptDsseKms: flag('acceptDsseKms'),
+      exemptions,
+      overrides,
+    },
+    problems,
+  };
 };
 
 export const toEnforcementPolicy = (requiredKey: string, document: PolicyDocument): EnforcementPolicy => ({
   requiredKey,
   ...document,
 });
+
+/** The audit's own settings, under POLICY.audit. */
+export const FIXABLE_CHECKS = ['s3-default-encryption-kms', 'kms-key-rotation'] as const;
+export type FixableCheck = (typeof FIXABLE_CHECKS)[number];
+
+export interface AuditSettings {
+  /** KMS.4 and CIS ask for rotation; this bounds its period (KMS allows 90–2560 days). */
+  readonly maxRotationPeriodDays: number;
+  /** HeadObject this many of the most recent objects per bucket; 0 turns the sample off. */
+  readonly objectSampleSize: number;
+  /** Fixes the audit may apply, per check; every one is off unless turned on here. */
+  readonly fixes: Readonly<Record<FixableCheck, boolean>>;
+}
+
+export const DEFAULT_AUDIT_SETTINGS: AuditSettings = Object.freeze({
+  maxRotationPeriodDays: 365,
+  objectSampleSize: 0,
+  fixes: Object.freeze({ 's3-default-encryption-kms': false, 'kms-key-rotation': false }),
+});
+
+const AUDIT_FIELDS = new Set(['maxRotationPeriodDays', 'objectSampleSize', 'fixes']);
+export const MIN_ROTATION_PERIOD_DAYS = 90;
+export const MAX_ROTATION_PERIOD_DAYS = 2560;
+export const MAX_OBJECT_SAMPLE_SIZE = 1000;
+
+const readAuditSection = (value: unknown, problems: string[]): AuditSettings => {
+  if (value === undefined) return DEFAULT_AUDIT_SETTINGS;
+  if (!isObject(value)) {
+    problems.push('POLICY.audit must be an object');
+    return DEFAULT_AUDIT_SETTINGS;
+  }
+  for (const key of Object.keys(value)) {
+    if (!AUDIT_FIELDS.has(key)) problems.push(`POLICY.audit has an unknown field "${key}" (allowed: ${[...AUDIT_FIELDS].join(', ')})`);
+  }
+  const wholeNumber = (field: 'maxRotationPeriodDays' | 'objectSampleSize', min: number, max: number): number => {
+    const raw = value[field];
+    if (raw === undefined) return DEFAULT_AUDIT_SETTINGS[field];
+    if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max) {
+      problems.push(`POLICY.audit.${field} must be a whole number from ${min} to ${max}`);
+      return DEFAULT_AUDIT_SETTINGS[field];
+    }
+    return raw;
+  };
+  const fixes: Record<FixableCheck, boolean> = { ...DEFAULT_AUDIT_SETTINGS.fixes };
+  const rawFixes = value['fixes'];
+  if (rawFixes !== undefined) {
+    if (!isObject(rawFixes)) problems.push('POLICY.audit.fixes must be an object of check names to true or false');
+    else {
+      for (const [check, enabled] of Object.entries(rawFixes)) {
+        if (!(FIXABLE_CHECKS as readonly string[]).includes(check)) {
+          problems.push(`POLICY.audit.fixes has an unknown check "${check}" (fixable: ${FIXABLE_CHECKS.join(', ')})`);
+        } else if (typeof enabled !== 'boolean') {
+          problems.push(`POLICY.audit.fixes.${check} must be true or false`);
+        } else {
+          fixes[check as FixableCheck] = enabled;
+        }
+      }
+    }
+  }
+  return {
+    maxRotationPeriodDays: wholeNumber('maxRotationPeriodDays', MIN_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS),
+    objectSampleSize: wholeNumber('objectSampleSize', 0, MAX_OBJECT_SAMPLE_SIZE),
+    fixes,
+  };
+};
+
+/**
+ * POLICY.audit with its defaults. Problems in the rest of POLICY are parsePolicy's to report; this
+ * only reports problems in the audit section (and JSON that cannot be read at all).
+ */
+export const parseAuditSettings = (text: string | undefined): { audit: AuditSettings; problems: string[] } => {
+  if (text === undefined || text.trim() === '') return { audit: DEFAULT_AUDIT_SETTINGS, problems: [] };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { audit: DEFAULT_AUDIT_SETTINGS, problems: [] };
+  }
+  if (!isObject(raw)) return { audit: DEFAULT_AUDIT_SETTINGS, problems: [] };
+  const problems: string[] = [];
+  const audit = readAuditSection(raw['audit'], problems);
+  return { audit: problems.length === 0 ? Object.freeze({ ...audit, fixes: Object.freeze({ ...audit.fixes }) }) : DEFAULT_AUDIT_SETTINGS, problems };
+};

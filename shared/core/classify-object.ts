@@ -1,5 +1,23 @@
 import { encryptionFromHeaders, type EncryptionHeaders, type EncryptionState } from './encryption-state.js';
 
+/** The headers a copy must carry because S3 will not (all of them, for a multipart copy). */
+export interface ObjectHeaders {
+  readonly contentType?: string | undefined;
+  readonly cacheControl?: string | undefined;
+  readonly contentDisposition?: string | undefined;
+  readonly contentEncoding?: string | undefined;
+  readonly contentLanguage?: string | undefined;
+  readonly expires?: Date | undefined;
+  readonly websiteRedirectLocation?: string | undefined;
+  readonly metadata?: Readonly<Record<string, string>> | undefined;
+}
+
+export interface ObjectLock {
+  readonly mode?: 'GOVERNANCE' | 'COMPLIANCE' | string | undefined;
+  readonly retainUntil?: Date | undefined;
+  readonly legalHold?: 'ON' | 'OFF' | string | undefined;
+}
+
 /** The current version of an object as HeadObject describes it. */
 export interface ObjectSnapshot extends EncryptionHeaders {
   readonly versionId?: string | undefined;
@@ -12,6 +30,11 @@ export interface ObjectSnapshot extends EncryptionHeaders {
   /** The `x-amz-restore` header: `ongoing-request="false", expiry-date=…` once a restored copy exists. */
   readonly restore?: string | undefined;
   readonly websiteRedirectLocation?: string | undefined;
+  readonly headers?: ObjectHeaders | undefined;
+  readonly lock?: ObjectLock | undefined;
+  /** The additional checksum the object carries (CRC32, CRC32C, CRC64NVME, SHA1, SHA256), if any. */
+  readonly checksumAlgorithm?: string | undefined;
+  readonly tagCount?: number | undefined;
 }
 
 /** What HeadObject answered, before any interpretation. */
@@ -33,6 +56,8 @@ export type ObjectClassification =
       readonly encryption: EncryptionState;
       readonly storage: StorageState;
       readonly sizeBytes: number | undefined;
+      /** Object Lock in force on this version (mode or legal hold). */
+      readonly lock?: ObjectLock | undefined;
     };
 
 const ARCHIVE_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE']);
@@ -44,6 +69,13 @@ export const storageOf = (object: ObjectSnapshot): StorageState => {
   if (!archived) return { kind: 'online', storageClass };
   return { kind: 'archived', storageClass, restored: /ongoing-request="false"/.test(object.restore ?? '') };
 };
+
+/** A retention date in the past no longer locks anything. */
+export const isLocked = (lock: ObjectLock | undefined, now: Date): boolean =>
+  lock?.legalHold === 'ON' || (lock?.mode !== undefined && (lock.retainUntil === undefined || lock.retainUntil > now));
+
+/** A version id that names a version: unversioned and suspended buckets answer none or `null`. */
+export const isRealVersion = (versionId: string | undefined): versionId is string => versionId !== undefined && versionId !== 'null';
 
 export const classifyObject = (inspection: ObjectInspection): ObjectClassification => {
   switch (inspection.kind) {
@@ -57,6 +89,7 @@ export const classifyObject = (inspection: ObjectInspection): ObjectClassificati
         encryption: encryptionFromHeaders(inspection.object),
         storage: storageOf(inspection.object),
         sizeBytes: inspection.object.sizeBytes,
+        ...(inspection.object.lock ? { lock: inspection.object.lock } : {}),
       };
   }
 };

@@ -1,11 +1,13 @@
 import type { ObjectClassification } from './classify-object.js';
 import { SSE_ALGORITHM, type EncryptionState } from './encryption-state.js';
-import type { ObjectRequirement } from './object-requirement.js';
+import type { ObjectRequirement, RemediationStrategy } from './object-requirement.js';
 
 export type EnforcementMode = 'enforce' | 'report';
 
 /** CopyObject copies at most 5 GiB in one request. */
 export const COPY_OBJECT_LIMIT_BYTES = 5 * 1024 ** 3;
+/** The largest S3 object: 10,000 parts of at most 5 GiB, capped at 5 TiB. */
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
 
 /** The encryption a remediation writes. */
 export interface EncryptionTarget {
@@ -15,6 +17,14 @@ export interface EncryptionTarget {
   readonly bucketKeyEnabled: boolean;
 }
 
+/**
+ * update-in-place: UpdateObjectEncryption re-wraps the data key; no data moves, nothing else changes.
+ * copy-in-place: CopyObject onto itself (up to 5 GiB).
+ * multipart-copy: UploadPartCopy onto itself, every header carried explicitly.
+ */
+export type RemediationMethod = 'update-in-place' | 'copy-in-place' | 'multipart-copy';
+export type CopyMethod = Exclude<RemediationMethod, 'update-in-place'>;
+
 /** Benign: acknowledged, nobody needs to act. */
 export type QuietSkipReason = 'gone' | 'superseded' | 'exempt';
 
@@ -23,13 +33,18 @@ export type AlertReason =
   | 'customer-provided-key'
   | 'archived'
   | 'exceeds-copy-limit'
+  | 'update-not-applicable'
   | 'dsse-not-accepted'
   | 'unrecognised-encryption'
   | 'report-only';
 
 export type ObjectAction =
   | { readonly kind: 'compliant' }
-  | { readonly kind: 'remediate'; readonly target: EncryptionTarget }
+  | {
+      readonly kind: 'remediate';
+      readonly method: RemediationMethod;
+      readonly target: EncryptionTarget;
+    }
   | { readonly kind: 'skip'; readonly reason: QuietSkipReason; readonly detail: string }
   | { readonly kind: 'alert'; readonly reason: AlertReason; readonly detail: string };
 
@@ -37,8 +52,11 @@ export interface DecisionInput {
   readonly classification: ObjectClassification;
   readonly requirement: ObjectRequirement;
   readonly mode: EnforcementMode;
-  /** Objects above this size are not copied in one request. */
+  /** Objects above this size are copied in parts. */
   readonly copyLimitBytes: number;
+  readonly strategy?: RemediationStrategy | undefined;
+  /** False where UpdateObjectEncryption cannot be used (a non-AWS endpoint, or it answered "not implemented"). */
+  readonly updateAvailable?: boolean | undefined;
 }
 
 /** True when the state already satisfies the requirement; an object in this state never gets a write. */
@@ -60,15 +78,45 @@ export const targetFor = (encryption: EncryptionState, keyArn: string, bucketKey
     ? { algorithm: SSE_ALGORITHM.dsseKms, keyArn, bucketKeyEnabled: false }
     : { algorithm: SSE_ALGORITHM.kms, keyArn, bucketKeyEnabled: bucketKey };
 
+/** Why UpdateObjectEncryption cannot take this object, or undefined when it can. */
+export const updateBlocker = (classification: Extract<ObjectClassification, { kind: 'stored' }>): string | undefined => {
+  const { encryption, lock } = classification;
+  if (encryption.kind !== 'sse-s3' && encryption.kind !== 'sse-kms') {
+    return `UpdateObjectEncryption only re-encrypts SSE-S3 or SSE-KMS objects, and this one is ${encryption.kind}`;
+  }
+  if (lock?.mode === 'COMPLIANCE') return 'UpdateObjectEncryption does not change objects under COMPLIANCE-mode Object Lock';
+  return undefined;
+};
+
+type CopyPlan = { kind: 'copy'; method: CopyMethod } | { kind: 'blocked'; reason: AlertReason; detail: string };
+
+const copyPlan = (classification: Extract<ObjectClassification, { kind: 'stored' }>, copyLimitBytes: number): CopyPlan => {
+  const { storage, sizeBytes } = classification;
+  if (storage.kind === 'archived' && !storage.restored) {
+    return { kind: 'blocked', reason: 'archived', detail: `stored in ${storage.storageClass}; it cannot be copied without a restore` };
+  }
+  if (sizeBytes !== undefined && sizeBytes > MAX_OBJECT_BYTES) {
+    return { kind: 'blocked', reason: 'exceeds-copy-limit', detail: `${sizeBytes} bytes is more than S3 can copy (${MAX_OBJECT_BYTES} bytes)` };
+  }
+  return { kind: 'copy', method: sizeBytes !== undefined && sizeBytes > copyLimitBytes ? 'multipart-copy' : 'copy-in-place' };
+};
+
 /** Pure: (what the object is, what the policy requires, how we run) → what to do. */
-export const decideObjectAction = ({ classification, requirement, mode, copyLimitBytes }: DecisionInput): ObjectAction => {
+export const decideObjectAction = ({
+  classification,
+  requirement,
+  mode,
+  copyLimitBytes,
+  strategy = 'copy',
+  updateAvailable = false,
+}: DecisionInput): ObjectAction => {
   if (classification.kind === 'gone') {
     return { kind: 'skip', reason: 'gone', detail: 'the object was deleted before it could be inspected' };
   }
   if (requirement.kind === 'exempt') {
     return { kind: 'skip', reason: 'exempt', detail: `exempt by policy (bucket ${requirement.rule.bucket}, prefix "${requirement.rule.prefix}")` };
   }
-  const { encryption, storage, sizeBytes } = classification;
+  const { encryption } = classification;
   if (isCompliant(encryption, requirement)) return { kind: 'compliant' };
 
   if (encryption.kind === 'sse-c') {
@@ -77,18 +125,28 @@ export const decideObjectAction = ({ classification, requirement, mode, copyLimi
   if (encryption.kind === 'unrecognised') {
     return { kind: 'alert', reason: 'unrecognised-encryption', detail: `unrecognised server-side encryption "${encryption.algorithm}"` };
   }
-  if (encryption.kind === 'dsse-kms' && !requirement.acceptDsseKms && encryption.keyArn === requirement.keyArn) {
+  if (encryption.kind === 'dsse-kms' && !requirement.acceptDsseKms) {
+    // Re-encrypting it would mean DSSE-KMS again (never a downgrade), which the policy does not accept.
     return { kind: 'alert', reason: 'dsse-not-accepted', detail: 'DSSE-KMS is not accepted by policy, and is never downgraded automatically' };
   }
   const target = targetFor(encryption, requirement.keyArn, requirement.bucketKey);
   if (mode === 'report') {
-    return { kind: 'alert', reason: 'report-only', detail: `not compliant; report mode would re-encrypt it under ${target.keyArn}` };
+    return { kind: 'alert', reason: 'report-only', detail: `not compliant; enforce mode would re-encrypt it under ${target.keyArn}` };
   }
-  if (storage.kind === 'archived' && !storage.restored) {
-    return { kind: 'alert', reason: 'archived', detail: `stored in ${storage.storageClass}; it cannot be copied without a restore` };
+
+  const plan = copyPlan(classification, copyLimitBytes);
+  const blocker = updateBlocker(classification);
+  if (strategy !== 'copy' && updateAvailable && blocker === undefined) {
+    // If the endpoint refuses it for this object, the caller decides again with updateAvailable false.
+    return { kind: 'remediate', method: 'update-in-place', target };
   }
-  if (sizeBytes !== undefined && sizeBytes > copyLimitBytes) {
-    return { kind: 'alert', reason: 'exceeds-copy-limit', detail: `${sizeBytes} bytes is more than a single copy can carry (${copyLimitBytes} bytes)` };
+  if (strategy === 'update') {
+    return {
+      kind: 'alert',
+      reason: 'update-not-applicable',
+      detail: blocker ?? 'UpdateObjectEncryption is not available on this endpoint, and POLICY.strategy is "update"',
+    };
   }
-  return { kind: 'remediate', target };
+  if (plan.kind === 'blocked') return { kind: 'alert', reason: plan.reason, detail: plan.detail };
+  return { kind: 'remediate', method: plan.method, target };
 };

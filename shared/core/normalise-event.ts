@@ -4,11 +4,12 @@ import type { ObjectReference } from './object-reference.js';
 /**
  * Every way an "object created" notice reaches the enforcer, turned into object references:
  * S3 notifications (direct, in SQS, in SNS, in SNS in SQS), EventBridge "Object Created" events
- * (direct or in SQS), and S3's test event. Pure: no I/O, never throws on any input.
+ * (direct or in SQS), S3's test event, and S3 Batch Operations "Invoke AWS Lambda function" tasks.
+ * Pure: no I/O, never throws on any input.
  */
 
 /** How the invocation expects to hear about failure. */
-export type Trigger = 'sqs' | 'direct';
+export type Trigger = 'sqs' | 'direct' | 'batch-operations';
 
 /** A part of the input that is not work, with the reason (logged, acknowledged). */
 export interface Notice {
@@ -33,6 +34,8 @@ export interface Delivery {
 export interface NormalisedInvocation {
   readonly trigger: Trigger;
   readonly deliveries: readonly Delivery[];
+  /** For S3 Batch Operations: what the answer must echo. */
+  readonly batchJob?: { readonly invocationSchemaVersion: string; readonly invocationId: string } | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -238,9 +241,39 @@ const isSqsRecord = (record: unknown): record is Json => isObject(record) && rec
 const isSnsRecord = (record: unknown): record is Json =>
   isObject(record) && record['EventSource'] === 'aws:sns' && isObject(record['Sns']);
 
+const BUCKET_ARN = /^arn:[a-z-]+:s3:::([^/]+)$/;
+
+/** One Batch Operations task: schema 1.0 names the bucket by ARN, 2.0 by name; keys are URL-encoded. */
+const readBatchTask = (task: unknown, index: number): Delivery => {
+  const id = isObject(task) && nonEmptyString(task['taskId']) ? task['taskId'] : `tasks[${index}]`;
+  return single(id, (into) => {
+    const path = `task ${id}`;
+    if (!isObject(task)) return into.reject(path, 'task is not an object');
+    const bucket = nonEmptyString(task['s3Bucket']) ? task['s3Bucket'] : BUCKET_ARN.exec(String(task['s3BucketArn'] ?? ''))?.[1];
+    if (!bucket) return into.reject(path, 'task has neither s3Bucket nor an s3BucketArn');
+    if (!nonEmptyString(task['s3Key'])) return into.reject(path, `task for bucket ${bucket} has no s3Key`);
+    addObject(into, path, {
+      bucket,
+      encodedKey: task['s3Key'],
+      versionId: optionalString(task['s3VersionId']),
+      eventName: 'BatchOperations:Invoke',
+    });
+  });
+};
+
 export const normaliseEvent = (event: unknown): NormalisedInvocation => {
   if (!isObject(event)) {
     return { trigger: 'direct', deliveries: [single('event', (c) => c.reject('event', 'event is not a JSON object'))] };
+  }
+  if (nonEmptyString(event['invocationSchemaVersion']) && Array.isArray(event['tasks'])) {
+    return {
+      trigger: 'batch-operations',
+      deliveries: event['tasks'].map(readBatchTask),
+      batchJob: {
+        invocationSchemaVersion: event['invocationSchemaVersion'],
+        invocationId: typeof event['invocationId'] === 'string' ? event['invocationId'] : '',
+      },
+    };
   }
   const records = event['Records'];
   if (Array.isArray(records) && records.length > 0 && records.every(isSqsRecord)) {

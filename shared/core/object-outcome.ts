@@ -1,5 +1,5 @@
 import { AwsCallError } from '../errors.js';
-import type { AlertReason, EncryptionTarget, QuietSkipReason } from './decide-object-action.js';
+import type { AlertReason, EncryptionTarget, QuietSkipReason, RemediationMethod } from './decide-object-action.js';
 import type { EncryptionState } from './encryption-state.js';
 
 export interface FailureDescription {
@@ -9,16 +9,28 @@ export interface FailureDescription {
   readonly transient: boolean;
 }
 
+export interface PriorVersionOutcome {
+  readonly versionId: string;
+  readonly disposition: 'retained' | 'retained-locked' | 'deleted' | 'delete-failed';
+  readonly detail?: string | undefined;
+}
+
 /** Every object ends in exactly one of these. */
 export type ObjectOutcome =
   | { readonly kind: 'compliant'; readonly encryption: EncryptionState }
   | {
       readonly kind: 'remediated';
-      readonly strategy: 'copy-in-place';
+      readonly strategy: RemediationMethod;
       readonly before: EncryptionState;
       readonly after: EncryptionState;
       readonly target: EncryptionTarget;
       readonly newVersionId?: string | undefined;
+      /** Why UpdateObjectEncryption was not used when it was tried first. */
+      readonly fellBackFrom?: string | undefined;
+      /** Whether the object's ACL was written with the copy (ACL-enabled buckets). */
+      readonly aclCarried?: boolean | undefined;
+      /** The non-compliant version a copy leaves behind in a versioned bucket, and what became of it. */
+      readonly priorVersion?: PriorVersionOutcome | undefined;
     }
   | {
       readonly kind: 'skipped';

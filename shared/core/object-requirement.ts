@@ -14,9 +14,20 @@ export interface OverrideRule {
   readonly bucketKey?: boolean | undefined;
 }
 
+/**
+ * auto: UpdateObjectEncryption where the object can take it (no data movement), copy otherwise;
+ * update: UpdateObjectEncryption only; copy: always copy in place.
+ */
+export type RemediationStrategy = 'auto' | 'update' | 'copy';
+
+/** What happens to the non-compliant version a copy leaves behind in a versioned bucket. */
+export type PriorVersionHandling = 'retain' | 'delete';
+
 export interface EnforcementPolicy {
   /** The REQUIRED_KMS_KEY reference, as configured. */
   readonly requiredKey: string;
+  readonly strategy: RemediationStrategy;
+  readonly priorVersions: PriorVersionHandling;
   readonly bucketKey: boolean;
   readonly acceptDsseKms: boolean;
   readonly exemptions: readonly ExemptionRule[];

@@ -6,8 +6,10 @@ import { decodeS3Key, encodeS3Key } from '../../shared/core/decode-s3-key.js';
 import { encryptionFromHeaders, type EncryptionState } from '../../shared/core/encryption-state.js';
 import { normaliseEvent } from '../../shared/core/normalise-event.js';
 import type { ObjectRequirement } from '../../shared/core/object-requirement.js';
-import type { CopyInPlaceRequest, CopyInPlaceResult, ObjectStore } from '../../shared/ports/object-store.js';
-import { enforceInvocation } from '../../functions/enforce-object-encryption/enforce-invocation.js';
+import type { CopyInPlaceRequest, CopyInPlaceResult, MultipartCopyRequest, ObjectStore, UpdateInPlaceResult } from '../../shared/ports/object-store.js';
+import type { EncryptionTarget } from '../../shared/core/decide-object-action.js';
+import { enforceInvocation, type InvocationDependencies } from '../../functions/enforce-object-encryption/enforce-invocation.js';
+import { UpdateCapability } from '../../functions/enforce-object-encryption/update-capability.js';
 import { s3Notification, s3Record, sqsEvent, sqsMessage } from '../fixtures/events.js';
 
 const keyArn = (n: number) => `arn:aws:kms:us-east-1:123456789012:key/${String(n).padStart(8, '0')}-1111-2222-3333-444444444444`;
@@ -25,13 +27,13 @@ const arbStorage: fc.Arbitrary<StorageState> = fc.oneof(
   fc.record({ kind: fc.constant('online' as const), storageClass: fc.constantFrom('STANDARD', 'STANDARD_IA', 'GLACIER_IR') }),
   fc.record({ kind: fc.constant('archived' as const), storageClass: fc.constantFrom('GLACIER', 'DEEP_ARCHIVE'), restored: fc.boolean() }),
 );
-const arbClassification: fc.Arbitrary<ObjectClassification> = fc.record({
+const arbClassification: fc.Arbitrary<Extract<ObjectClassification, { kind: 'stored' }>> = fc.record({
   kind: fc.constant('stored' as const),
   encryption: arbEncryption,
   storage: arbStorage,
   sizeBytes: fc.option(fc.nat({ max: 6 * 1024 ** 3 }), { nil: undefined }),
 });
-const arbRequirement: fc.Arbitrary<ObjectRequirement> = fc.record({
+const arbRequirement: fc.Arbitrary<Extract<ObjectRequirement, { kind: 'required' }>> = fc.record({
   kind: fc.constant('required' as const),
   keyArn: fc.constantFrom(keyArn(1), keyArn(2)),
   bucketKey: fc.boolean(),
@@ -43,7 +45,7 @@ describe('decision invariants', () => {
   it('a remediated object always decides compliant afterwards', () => {
     fc.assert(
       fc.property(arbClassification, arbRequirement, (classification, requirement) => {
-        const action = decideObjectAction({ classification, requirement, mode: 'enforce', copyLimitBytes: 5 * 1024 ** 3 });
+        const action = decideObjectAction({ classification, requirement, mode: 'enforce', copyLimitBytes: 5 * 1024 ** 3, strategy: 'auto', updateAvailable: true });
         if (action.kind !== 'remediate') return;
         const after = encryptionFromHeaders({
           serverSideEncryption: action.target.algorithm,
@@ -137,6 +139,31 @@ class InMemoryBucket implements ObjectStore {
     if (object.customerKey) return { kind: 'customer-key-required' };
     return { kind: 'found', object };
   }
+  async multipartCopyInPlace(request: MultipartCopyRequest): Promise<CopyInPlaceResult> {
+    return this.copyInPlace(request);
+  }
+  async updateEncryptionInPlace(_bucket: string, key: string, versionId: string | undefined, target: EncryptionTarget): Promise<UpdateInPlaceResult> {
+    const current = this.objects.get(key);
+    if (!current) return { kind: 'gone' };
+    const kind = encryptionFromHeaders(current).kind;
+    if (kind !== 'sse-s3' && kind !== 'sse-kms') return { kind: 'unsupported', code: 'InvalidRequest', endpointWide: false };
+    if (current.versionId !== versionId) return { kind: 'gone' };
+    this.writes += 1;
+    this.objects.set(key, { ...current, serverSideEncryption: 'aws:kms', kmsKeyId: target.keyArn, bucketKeyEnabled: target.bucketKeyEnabled });
+    return { kind: 'updated' };
+  }
+  async aclMode() {
+    return 'acls-disabled' as const;
+  }
+  async readAcl() {
+    return [];
+  }
+  async readTags() {
+    return {};
+  }
+  async deleteVersion() {
+    throw new Error('not expected: prior versions are retained');
+  }
   async copyInPlace({ key, source, target }: CopyInPlaceRequest): Promise<CopyInPlaceResult> {
     const current = this.objects.get(key);
     if (!current) return { kind: 'gone' };
@@ -148,7 +175,7 @@ class InMemoryBucket implements ObjectStore {
   }
 }
 
-const arbHeaders = fc.oneof(
+const arbHeaders: fc.Arbitrary<{ serverSideEncryption?: string; kmsKeyId?: string; customerKey?: boolean }> = fc.oneof(
   fc.constant({}),
   fc.constant({ serverSideEncryption: 'AES256' }),
   fc.record({ serverSideEncryption: fc.constant('aws:kms'), kmsKeyId: fc.constantFrom(keyArn(1), keyArn(2)) }),
@@ -159,33 +186,52 @@ const arbHeaders = fc.oneof(
 describe('enforcement over a bucket', () => {
   it('leaves every object it can reach under the required key, writes each at most once, and a replay writes nothing', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 20 }), arbHeaders), { selector: ([key]) => key, maxLength: 30 }), fc.integer({ min: 1, max: 8 }), async (objects, concurrency) => {
+      fc.asyncProperty(
+        fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 20 }), arbHeaders), { selector: ([key]) => key, maxLength: 30 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.constantFrom('auto', 'update', 'copy' as const),
+        fc.boolean(),
+        async (objects, concurrency, strategy, updateAvailable) => {
         const bucket = new InMemoryBucket();
         objects.forEach(([key, headers], index) => bucket.objects.set(key, { eTag: `"e${index}"`, versionId: `orig${index}`, sizeBytes: 1, ...headers }));
         const event = sqsEvent(...objects.map(([key], index) => sqsMessage(`m${index}`, s3Notification(s3Record({ key: encodeS3Key(key) })))));
-        const deps = {
+        const requirement: ObjectRequirement = { kind: 'required', keyArn: REQUIRED, bucketKey: true, acceptDsseKms: true };
+        const deps: InvocationDependencies = {
           store: bucket,
-          requirementOf: (): ObjectRequirement => ({ kind: 'required', keyArn: REQUIRED, bucketKey: true, acceptDsseKms: true }),
+          requirementOf: () => requirement,
           mode: 'enforce' as const,
           copyLimitBytes: 5 * 1024 ** 3,
+          strategy,
+          priorVersions: 'retain',
+          update: new UpdateCapability(updateAvailable),
+          multipart: { partBytes: 5 * 1024 ** 2, concurrency: 2 },
+          remainingTimeMs: () => 600_000,
+          clock: () => new Date('2026-11-22T00:00:00Z'),
           alerts: { publish: async () => undefined },
-          recorder: { objectHandled: () => undefined, recordRejected: () => undefined, noticeIgnored: () => undefined, alertsNotPublished: () => undefined },
+          recorder: { objectHandled: () => undefined, recordRejected: () => undefined, noticeIgnored: () => undefined, alertsNotPublished: () => undefined, updateRefused: () => undefined },
           concurrency,
           functionName: 'enforce-object-encryption',
           now: () => 0,
         };
         const first = await enforceInvocation(event, deps);
         expect(first.failedDeliveries).toEqual([]);
-        const needed = objects.filter(([, headers]) => !('customerKey' in headers) && !isCompliant(encryptionFromHeaders(headers), deps.requirementOf())).length;
+        // Under strategy "update", objects update cannot take are reported and left as they are.
+        const reachable = ([, headers]: (typeof objects)[number]): boolean => {
+          if (headers.customerKey) return false;
+          const kind = encryptionFromHeaders(headers).kind;
+          return strategy !== 'update' || (updateAvailable && (kind === 'sse-s3' || kind === 'sse-kms'));
+        };
+        const needed = objects.filter((object) => reachable(object) && !isCompliant(encryptionFromHeaders(object[1]), requirement)).length;
         expect(bucket.writes).toBe(needed);
-        for (const [key, headers] of objects) {
-          const after = bucket.objects.get(key);
-          if ('customerKey' in headers) expect(after?.serverSideEncryption).toBeUndefined();
-          else expect(isCompliant(encryptionFromHeaders(after ?? {}), deps.requirementOf())).toBe(true);
+        for (const object of objects) {
+          const after = bucket.objects.get(object[0]);
+          if (reachable(object)) expect(isCompliant(encryptionFromHeaders(after ?? {}), requirement)).toBe(true);
+          else expect(after?.serverSideEncryption).toBe(object[1].serverSideEncryption);
         }
         await enforceInvocation(event, deps);
         expect(bucket.writes).toBe(needed);
-      }),
+      },
+      ),
       { numRuns: 300 },
     );
   });

@@ -30,6 +30,10 @@ describe('S3ObjectStore.inspect', () => {
       SSEKMSKeyId: KEY,
       BucketKeyEnabled: true,
       WebsiteRedirectLocation: '/elsewhere',
+      ContentType: 'text/plain',
+      CacheControl: 'no-cache',
+      Metadata: { owner: 'finance' },
+      TagCount: 2,
     });
     await expect(store.inspect('b-bucket', 'dir/a b.txt')).resolves.toEqual({
       kind: 'found',
@@ -45,6 +49,18 @@ describe('S3ObjectStore.inspect', () => {
         kmsKeyId: KEY,
         bucketKeyEnabled: true,
         customerAlgorithm: undefined,
+        headers: {
+          contentType: 'text/plain',
+          cacheControl: 'no-cache',
+          contentDisposition: undefined,
+          contentEncoding: undefined,
+          contentLanguage: undefined,
+          expires: undefined,
+          websiteRedirectLocation: '/elsewhere',
+          metadata: { owner: 'finance' },
+        },
+        lock: undefined,
+        tagCount: 2,
       },
     });
     expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: 'b-bucket', Key: 'dir/a b.txt' });

@@ -21,10 +21,13 @@ describe('loadEnforcerConfig', () => {
     expect(loadEnforcerConfig(base)).toEqual({
       mode: 'enforce',
       findingsTopicArn: TOPIC,
-      policy: { requiredKey: KEY_ARN, bucketKey: true, acceptDsseKms: true, exemptions: [], overrides: [] },
+      policy: { requiredKey: KEY_ARN, strategy: 'auto', priorVersions: 'retain', bucketKey: true, acceptDsseKms: true, exemptions: [], overrides: [] },
       aws: { region: 'us-east-1', forcePathStyle: false },
       objectConcurrency: 8,
       copyLimitBytes: 5 * 1024 ** 3,
+      multipartPartBytes: 64 * 1024 ** 2,
+      multipartConcurrency: 8,
+      updateObjectEncryptionAvailable: true,
     });
   });
 
@@ -66,6 +69,20 @@ describe('loadEnforcerConfig', () => {
     ]);
   });
 
+  it('uses UpdateObjectEncryption only against Amazon S3 itself', () => {
+    expect(loadEnforcerConfig(base).updateObjectEncryptionAvailable).toBe(true);
+    expect(loadEnforcerConfig({ ...base, AWS_ENDPOINT_URL_S3: 'https://s3.eu-west-1.amazonaws.com' }).updateObjectEncryptionAvailable).toBe(true);
+    expect(loadEnforcerConfig({ ...base, AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }).updateObjectEncryptionAvailable).toBe(false);
+    expect(loadEnforcerConfig({ ...base, AWS_ENDPOINT_URL_S3: 'https://minio.internal.example' })).toMatchObject({
+      updateObjectEncryptionAvailable: false,
+      aws: { s3Endpoint: 'https://minio.internal.example' },
+    });
+  });
+
+  it('rejects multipart parts smaller than S3 accepts', () => {
+    expect(problemsOf({ ...base, MULTIPART_PART_BYTES: '1024' })).toEqual(['MULTIPART_PART_BYTES must be at least 5242880 (5 MiB), the smallest part S3 accepts']);
+  });
+
   it('reads report mode and path-style addressing', () => {
     const config = loadEnforcerConfig({ ...base, ENFORCEMENT_MODE: 'report', S3_FORCE_PATH_STYLE: 'true' });
     expect(config.mode).toBe('report');
@@ -79,8 +96,10 @@ describe('loadEnforcerConfig', () => {
       exemptions: [{ bucket: 'logs-bucket' }, { bucket: 'data-bucket', prefix: 'tmp/' }],
       overrides: [{ bucket: 'finance-bucket', prefix: 'secret/', requiredKey: 'alias/finance', bucketKey: true }],
     };
-    expect(loadEnforcerConfig({ ...base, POLICY: JSON.stringify(policy) }).policy).toEqual({
+    expect(loadEnforcerConfig({ ...base, POLICY: JSON.stringify({ ...policy, strategy: 'copy', priorVersions: 'delete' }) }).policy).toEqual({
       requiredKey: KEY_ARN,
+      strategy: 'copy',
+      priorVersions: 'delete',
       bucketKey: false,
       acceptDsseKms: false,
       exemptions: [
@@ -96,6 +115,8 @@ describe('loadEnforcerConfig', () => {
     ['a list', '[]', /^POLICY must be a JSON object$/],
     ['an unknown field', '{"bucketkey": false}', /^POLICY has an unknown field "bucketkey" \(allowed: /],
     ['a flag that is not a boolean', '{"bucketKey": "no"}', /^POLICY.bucketKey must be true or false$/],
+    ['an unknown strategy', '{"strategy": "rewrite"}', /^POLICY.strategy must be one of "auto", "update", "copy"$/],
+    ['an unknown prior-version rule', '{"priorVersions": "purge"}', /^POLICY.priorVersions must be one of "retain", "delete"$/],
     ['rules that are not a list', '{"exemptions": {"bucket": "b"}}', /^POLICY.exemptions must be a list$/],
     ['a rule with a bad bucket name', '{"exemptions": [{"bucket": "Not_A_Bucket"}]}', /^POLICY.exemptions\[0\].bucket must be a bucket name$/],
     ['a rule with an unknown field', '{"exemptions": [{"bucket": "logs-bucket", "prefixes": ["a"]}]}', /^POLICY.exemptions\[0\] has an unknown field "prefixes"/],

@@ -10,6 +10,8 @@ const arnOf = (reference: string): string => arns[reference] ?? 'unresolved';
 
 const policy: EnforcementPolicy = {
   requiredKey: 'alias/enforcer',
+  strategy: 'auto',
+  priorVersions: 'retain',
   bucketKey: true,
   acceptDsseKms: true,
   exemptions: [

@@ -1,4 +1,4 @@
-import { CopyObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetBucketOwnershipControlsCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import type { ObjectOutcome } from '../../../shared/core/object-outcome.js';
 import { requirementFor, type EnforcementPolicy } from '../../../shared/core/object-requirement.js';
 import { enforceInvocation, type InvocationDependencies } from '../../../functions/enforce-object-encryption/enforce-invocation.js';
 import type { EnforcementRecorder } from '../../../functions/enforce-object-encryption/enforcement-recorder.js';
+import { UpdateCapability } from '../../../functions/enforce-object-encryption/update-capability.js';
 import { s3Error } from '../../fixtures/aws-errors.js';
 import { s3Notification, s3Record, s3TestEvent, sqsEvent, sqsMessage } from '../../fixtures/events.js';
 
@@ -22,6 +23,8 @@ const sns = mockClient(SNSClient);
 
 const policy: EnforcementPolicy = {
   requiredKey: 'alias/enforcer',
+  strategy: 'copy',
+  priorVersions: 'retain',
   bucketKey: true,
   acceptDsseKms: true,
   exemptions: [{ bucket: BUCKET, prefix: 'scratch/' }],
@@ -42,6 +45,7 @@ const setup = (mode: EnforcementMode = 'enforce'): { deps: InvocationDependencie
     recordRejected: (_id, notice) => recorded.rejected.push(`${notice.record}: ${notice.reason}`),
     noticeIgnored: (_id, notice) => recorded.ignored.push(notice.reason),
     alertsNotPublished: () => (recorded.alertFailures += 1),
+    updateRefused: () => undefined,
   };
   return {
     recorded,
@@ -50,6 +54,12 @@ const setup = (mode: EnforcementMode = 'enforce'): { deps: InvocationDependencie
       requirementOf: (bucket, key) => requirementFor(policy, () => REQUIRED, bucket, key),
       mode,
       copyLimitBytes: 5 * 1024 ** 3,
+      strategy: 'copy',
+      priorVersions: 'retain',
+      update: new UpdateCapability(false),
+      multipart: { partBytes: 8 * 1024 ** 2, concurrency: 2 },
+      remainingTimeMs: () => 600_000,
+      clock: () => new Date('2026-11-22T00:00:00Z'),
       alerts: new SnsNotificationPublisher(new SNSClient({ region: 'us-east-1' }), TOPIC),
       recorder,
       concurrency: 4,
@@ -68,6 +78,7 @@ const publishedDocuments = (): { alerts: Record<string, unknown>[] }[] =>
 beforeEach(() => {
   s3.reset();
   sns.reset();
+  s3.on(GetBucketOwnershipControlsCommand).resolves({ OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } });
   sns.on(PublishCommand).resolves({ MessageId: 'published' });
 });
 
@@ -116,6 +127,7 @@ describe('enforceInvocation', () => {
           after: { kind: 'sse-kms', keyArn: REQUIRED, bucketKeyEnabled: true },
           target: { algorithm: 'aws:kms', keyArn: REQUIRED, bucketKeyEnabled: true },
           newVersionId: 'v-new',
+          aclCarried: false,
         },
       },
       { key: 'done.txt', outcome: { kind: 'compliant', encryption: { kind: 'sse-kms', keyArn: REQUIRED, bucketKeyEnabled: true } } },
