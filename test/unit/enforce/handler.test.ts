@@ -87,6 +87,55 @@ describe('enforce handler', () => {
     await expect(handler(s3Notification(s3Record({ key: 'a.txt' })), context)).resolves.toEqual({ processed: 1 });
   });
 
+  it('answers an S3 Batch Operations job per task, schema 1.0 and 2.0', async () => {
+    s3.on(HeadObjectCommand, { Key: 'done.txt' }).resolves({ ETag: '"e"', ContentLength: 1, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KEY_ARN });
+    s3.on(HeadObjectCommand, { Key: 'a b+c.txt' }).resolves({ ETag: '"e"', ContentLength: 1 });
+    s3.on(HeadObjectCommand, { Key: 'secret.bin' }).rejects(Object.assign(new Error('Bad Request'), { name: 'BadRequest', $metadata: { httpStatusCode: 400 } }));
+    s3.on(HeadObjectCommand, { Key: 'busy.txt' }).rejects(Object.assign(new Error('Slow Down'), { name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 } }));
+    s3.on(CopyObjectCommand).resolves({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KEY_ARN, BucketKeyEnabled: true });
+    const handler = await loadHandler({});
+    const v1 = await handler(
+      {
+        invocationSchemaVersion: '1.0',
+        invocationId: 'inv-1',
+        job: { id: 'job-1' },
+        tasks: [
+          { taskId: 't-done', s3Key: 'done.txt', s3VersionId: null, s3BucketArn: 'arn:aws:s3:::photos-bucket' },
+          { taskId: 't-plain', s3Key: 'a+b%2Bc.txt', s3VersionId: null, s3BucketArn: 'arn:aws:s3:::photos-bucket' },
+          { taskId: 't-ssec', s3Key: 'secret.bin', s3BucketArn: 'arn:aws:s3:::photos-bucket' },
+          { taskId: 't-busy', s3Key: 'busy.txt', s3BucketArn: 'arn:aws:s3:::photos-bucket' },
+          { taskId: 't-bad', s3Key: 'x' },
+        ],
+      },
+      context,
+    );
+    expect(v1).toEqual({
+      invocationSchemaVersion: '1.0',
+      treatMissingKeysAs: 'PermanentFailure',
+      invocationId: 'inv-1',
+      results: [
+        { taskId: 't-done', resultCode: 'Succeeded', resultString: `compliant: sse-kms(${KEY_ARN})` },
+        { taskId: 't-plain', resultCode: 'Succeeded', resultString: `remediated by copy-in-place: unencrypted -> sse-kms(${KEY_ARN}, bucket key)` },
+        { taskId: 't-ssec', resultCode: 'PermanentFailure', resultString: 'customer-provided-key: encrypted with a customer-provided key (SSE-C); only the uploader can read or re-encrypt it' },
+        { taskId: 't-busy', resultCode: 'TemporaryFailure', resultString: 'SlowDown: HeadObject failed: SlowDown (HTTP 503): Slow Down' },
+        { taskId: 't-bad', resultCode: 'PermanentFailure', resultString: 'rejected: task has neither s3Bucket nor an s3BucketArn' },
+      ],
+    });
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { Key: 'a b+c.txt' });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+
+    const v2 = await handler(
+      { invocationSchemaVersion: '2.0', invocationId: 'inv-2', job: { id: 'job-2', userArguments: {} }, tasks: [{ taskId: 't-2', s3Key: 'done.txt', s3VersionId: null, s3Bucket: 'photos-bucket' }] },
+      context,
+    );
+    expect(v2).toEqual({
+      invocationSchemaVersion: '2.0',
+      treatMissingKeysAs: 'PermanentFailure',
+      invocationId: 'inv-2',
+      results: [{ taskId: 't-2', resultCode: 'Succeeded', resultString: `compliant: sse-kms(${KEY_ARN})` }],
+    });
+  });
+
   it('direct invocations throw on failure so Lambda retries and the on-failure destination take over', async () => {
     const handler = await loadHandler({});
     await expect(handler({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put' }] }, context)).rejects.toThrow(
