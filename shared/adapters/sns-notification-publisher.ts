@@ -1,4 +1,4 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, type MessageAttributeValue, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notification, NotificationPublisher } from '../ports/notification-publisher.js';
 import { toAwsCallError } from './aws-error.js';
 
@@ -27,6 +27,12 @@ export const snsMessageBody = (notification: Notification): string => {
   });
 };
 
+/** The size of the message SNS would be sent for this notification, to split before publishing. */
+export const snsMessageBytes = (notification: Notification): number => Buffer.byteLength(snsMessageBody(notification));
+
+const messageAttribute = (value: string | readonly string[]): MessageAttributeValue =>
+  typeof value === 'string' ? { DataType: 'String', StringValue: value } : { DataType: 'String.Array', StringValue: JSON.stringify(value) };
+
 export class SnsNotificationPublisher implements NotificationPublisher {
   constructor(
     private readonly sns: SNSClient,
@@ -46,7 +52,7 @@ export class SnsNotificationPublisher implements NotificationPublisher {
           MessageStructure: 'json',
           Message: message,
           MessageAttributes: Object.fromEntries(
-            Object.entries(notification.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+            Object.entries(notification.attributes).map(([name, value]) => [name, messageAttribute(value)]),
           ),
         }),
       );

@@ -15,3 +15,24 @@ export const createS3Client = (aws: AwsSettings): S3Client =>
 export const createKmsClient = (aws: AwsSettings): KMSClient => new KMSClient({ region: aws.region, ...RETRY });
 
 export const createSnsClient = (aws: AwsSettings): SNSClient => new SNSClient({ region: aws.region, ...RETRY });
+
+/** One client per region, made on first use and kept: buckets and their keys live in many regions. */
+export type RegionalClients<T> = (region: string) => T;
+
+const regional = <T>(create: (region: string) => T): RegionalClients<T> => {
+  const clients = new Map<string, T>();
+  return (region) => {
+    let client = clients.get(region);
+    if (!client) {
+      client = create(region);
+      clients.set(region, client);
+    }
+    return client;
+  };
+};
+
+export const createRegionalS3Clients = (aws: AwsSettings): RegionalClients<S3Client> =>
+  regional((region) => createS3Client({ ...aws, region }));
+
+export const createRegionalKmsClients = (aws: AwsSettings): RegionalClients<KMSClient> =>
+  regional((region) => createKmsClient({ ...aws, region }));

@@ -4,8 +4,11 @@ export interface Notification {
   readonly subject: string;
   readonly text: string;
   readonly document: unknown;
-  /** Filterable attributes for subscribers (SNS MessageAttributes, strings). */
-  readonly attributes: Readonly<Record<string, string>>;
+  /**
+   * Filterable attributes for subscribers (SNS MessageAttributes): a string, or a list of strings
+   * (sent as String.Array, which subscription filter policies match element by element).
+   */
+  readonly attributes: Readonly<Record<string, string | readonly string[]>>;
 }
 
 export interface NotificationPublisher {

@@ -1,0 +1,48 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { isFailing, type Finding } from '../../shared/audit/finding.js';
+import { fixRecordOf, type FixResult } from '../../shared/audit/plan-fixes.js';
+import type { AuditOutcome } from './audit-account.js';
+import type { AuditRecorder } from './audit-recorder.js';
+
+const target = (result: FixResult): string => (result.plan.kind === 'put-bucket-encryption' ? result.plan.bucket : result.plan.keyArn);
+
+/** Structured lines: never object contents or credentials; names, ARNs, states. */
+export const powertoolsAuditRecorder = (logger: Logger, metrics: Metrics): AuditRecorder => ({
+  factsGathered(counts) {
+    logger.info('audit facts gathered', counts);
+    metrics.addMetric('BucketsAudited', MetricUnit.Count, counts.buckets);
+    metrics.addMetric('BucketsUnreachable', MetricUnit.Count, counts.unreachable);
+  },
+  fixAttempted(result) {
+    const fields = { resource: target(result), ...fixRecordOf(result), findings: result.plan.findingIds };
+    if (result.outcome === 'applied') logger.warn('audit fix applied', fields);
+    else logger.error('audit fix failed', fields);
+    metrics.addMetric(result.outcome === 'applied' ? 'FixesApplied' : 'FixesFailed', MetricUnit.Count, 1);
+  },
+  previousReportUnavailable(reason) {
+    logger.warn('no previous report to compare with; every failing finding is new', { reason });
+  },
+  reportNotWritten(what, error) {
+    logger.error('audit report not written', { what, error: error as Error });
+    metrics.addMetric('ReportWriteFailures', MetricUnit.Count, 1);
+  },
+  runCompleted(outcome: AuditOutcome, findings: readonly Finding[]) {
+    for (const finding of findings.filter((item) => isFailing(item.status))) {
+      logger.info('finding', {
+        id: finding.id,
+        check: finding.check,
+        severity: finding.severity,
+        status: finding.status,
+        resource: finding.resource,
+        region: finding.region,
+        observed: finding.observed,
+      });
+    }
+    logger.info('audit completed', { ...outcome });
+    metrics.addMetric('FindingsFailing', MetricUnit.Count, outcome.findings.failed + outcome.findings.error);
+    metrics.addMetric('FindingsNew', MetricUnit.Count, outcome.changes.new);
+    metrics.addMetric('FindingsChanged', MetricUnit.Count, outcome.changes.changed);
+    metrics.addMetric('FindingsResolved', MetricUnit.Count, outcome.changes.resolved);
+  },
+});

@@ -1,0 +1,190 @@
+import { CHECK_IDS } from './checks-catalogue.js';
+import type { FindingChanges, PreviousFinding } from './diff-findings.js';
+import { FINDING_STATUSES, SEVERITIES, highestSeverity, isFailing, type Finding, type FindingStatus, type Severity } from './finding.js';
+
+export const REPORT_KIND = 'encryption-audit-report';
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface AuditRun {
+  /** The run's start, compact and sortable: `2026-11-22T030000Z`. */
+  readonly runId: string;
+  /** The date the report is filed under: `2026-11-22`. */
+  readonly runDate: string;
+  readonly startedAt: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly requiredKey: { readonly reference: string; readonly arn?: string | undefined };
+}
+
+/** Where a report lives: S3 keys, an s3:// URI and a console link for people. */
+export interface ReportLocation {
+  readonly bucket: string;
+  readonly jsonKey: string;
+  readonly markdownKey: string;
+  readonly uri: string;
+  readonly consoleUrl: string;
+}
+
+export interface ReportSummary {
+  readonly buckets: number;
+  readonly bucketsExempt: number;
+  readonly keys: number;
+  readonly findings: number;
+  readonly byStatus: Readonly<Record<FindingStatus, number>>;
+  /** Failing findings (failed or error) by severity. */
+  readonly failingBySeverity: Readonly<Record<Severity, number>>;
+  readonly highestFailingSeverity: Severity | 'none';
+  readonly changes: { readonly new: number; readonly changed: number; readonly resolved: number; readonly fixed: number; readonly unchanged: number };
+  /** New or changed failures: on-call is paged. */
+  readonly page: boolean;
+}
+
+export interface AuditReport {
+  readonly kind: typeof REPORT_KIND;
+  readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  readonly run: AuditRun;
+  readonly location?: ReportLocation | undefined;
+  readonly summary: ReportSummary;
+  readonly scope: { readonly exemptBuckets: readonly string[] };
+  readonly changes: {
+    readonly firstRun: boolean;
+    readonly new: readonly string[];
+    readonly changed: readonly string[];
+    readonly resolved: readonly PreviousFinding[];
+    readonly fixed: readonly string[];
+  };
+  readonly findings: readonly Finding[];
+}
+
+const count = <K extends string>(keys: readonly K[], values: readonly K[]): Record<K, number> => {
+  const counts = Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
+  for (const value of values) counts[value] += 1;
+  return counts;
+};
+
+export interface ReportInput {
+  readonly run: AuditRun;
+  readonly location?: ReportLocation | undefined;
+  readonly findings: readonly Finding[];
+  readonly changes: FindingChanges;
+  readonly buckets: number;
+  readonly exemptBuckets: readonly string[];
+  readonly keys: number;
+}
+
+export const buildReport = ({ run, location, findings, changes, buckets, exemptBuckets, keys }: ReportInput): AuditReport => {
+  const failing = findings.filter((finding) => isFailing(finding.status));
+  return {
+    kind: REPORT_KIND,
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    run,
+    ...(location ? { location } : {}),
+    summary: {
+      buckets,
+      bucketsExempt: exemptBuckets.length,
+      keys,
+      findings: findings.length,
+      byStatus: count(FINDING_STATUSES, findings.map((finding) => finding.status)),
+      failingBySeverity: count(SEVERITIES, failing.map((finding) => finding.severity)),
+      highestFailingSeverity: highestSeverity(failing.map((finding) => finding.severity)) ?? 'none',
+      changes: {
+        new: changes.new.length,
+        changed: changes.changed.length,
+        resolved: changes.resolved.length,
+        fixed: changes.fixed.length,
+        unchanged: changes.unchanged.length,
+      },
+      page: changes.new.length > 0 || changes.changed.length > 0,
+    },
+    scope: { exemptBuckets: [...exemptBuckets].sort() },
+    changes: {
+      firstRun: changes.firstRun,
+      new: changes.new.map((finding) => finding.id),
+      changed: changes.changed.map(({ finding }) => finding.id),
+      resolved: changes.resolved.map(({ previous }) => previous),
+      fixed: changes.fixed.map((finding) => finding.id),
+    },
+    findings,
+  };
+};
+
+/** `2026-11-22T03:00:00.000Z` → run id `2026-11-22T030000Z` and date `2026-11-22`. */
+export const runIdentity = (startedAt: Date): { runId: string; runDate: string; startedAt: string } => {
+  const iso = startedAt.toISOString();
+  return { runId: `${iso.slice(0, 10)}T${iso.slice(11, 19).replace(/:/g, '')}Z`, runDate: iso.slice(0, 10), startedAt: iso };
+};
+
+const CONSOLE_HOSTS: Readonly<Record<string, string>> = {
+  'aws-cn': 'console.amazonaws.cn',
+  'aws-us-gov': 'console.amazonaws-us-gov.com',
+};
+
+export const reportLocation = (bucket: string, prefix: string, run: Pick<AuditRun, 'runId' | 'runDate'>, region: string, partition: string): ReportLocation => {
+  const base = `${prefix}${run.runDate}/encryption-audit-${run.runId}`;
+  const jsonKey = `${base}.json`;
+  return {
+    bucket,
+    jsonKey,
+    markdownKey: `${base}.md`,
+    uri: `s3://${bucket}/${jsonKey}`,
+    consoleUrl: `https://${CONSOLE_HOSTS[partition] ?? 'console.aws.amazon.com'}/s3/object/${bucket}?region=${region}&prefix=${encodeURIComponent(jsonKey)}`,
+  };
+};
+
+/** The key of the copy of the latest report: the state the next run compares against. */
+export const latestReportKey = (prefix: string): string => `${prefix}latest.json`;
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const CHECKS = new Set<string>(CHECK_IDS);
+
+const previousFinding = (value: unknown): PreviousFinding | undefined => {
+  if (!isObject(value)) return undefined;
+  const text = (field: string): string | undefined => (typeof value[field] === 'string' ? (value[field] as string) : undefined);
+  const [id, check, severity, status, resource, region, title, observed, expected, remediation] = [
+    'id', 'check', 'severity', 'status', 'resource', 'region', 'title', 'observed', 'expected', 'remediation',
+  ].map(text);
+  if (!id || !check || !resource || observed === undefined) return undefined;
+  if (!(SEVERITIES as readonly string[]).includes(severity ?? '') || !(FINDING_STATUSES as readonly string[]).includes(status ?? '')) return undefined;
+  return {
+    id,
+    check,
+    severity: severity as Severity,
+    status: status as FindingStatus,
+    resource,
+    region: region ?? '',
+    title: title ?? check,
+    observed,
+    expected: expected ?? '',
+    remediation: remediation ?? '',
+  };
+};
+
+export type PreviousReport =
+  | { readonly kind: 'found'; readonly runId: string; readonly findings: readonly PreviousFinding[] }
+  | { readonly kind: 'unreadable'; readonly reason: string };
+
+/**
+ * A previous report as state: its findings, kept only where they are well-formed and of a check this
+ * version knows (a retired check must not resurface as "resolved" forever).
+ */
+export const readPreviousReport = (text: string): PreviousReport => {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return { kind: 'unreadable', reason: 'the previous report is not valid JSON' };
+  }
+  if (!isObject(document) || document['kind'] !== REPORT_KIND || !Array.isArray(document['findings'])) {
+    return { kind: 'unreadable', reason: `the previous report is not an ${REPORT_KIND}` };
+  }
+  const run = isObject(document['run']) ? document['run'] : {};
+  return {
+    kind: 'found',
+    runId: typeof run['runId'] === 'string' ? run['runId'] : 'unknown',
+    findings: document['findings'].flatMap((value) => {
+      const finding = previousFinding(value);
+      return finding && CHECKS.has(finding.check) ? [finding] : [];
+    }),
+  };
+};

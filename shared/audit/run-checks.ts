@@ -1,0 +1,90 @@
+import { lookupId, type AuditFacts, type FactError, type KeyFacts } from './audit-facts.js';
+import { bucketRequirement, requiredKeyInRegion, type AuditContext } from './audit-context.js';
+import { CHECKS, type CheckId } from './checks-catalogue.js';
+import { checkBucketKey } from './checks/bucket-key.js';
+import type { BucketCheckInput } from './checks/bucket-check-input.js';
+import { checkDefaultEncryption } from './checks/default-encryption.js';
+import { checkKeyRoleSeparation } from './checks/key-role-separation.js';
+import { checkKeyRotation } from './checks/key-rotation.js';
+import { checkKeyState, checkMissingKey, checkRequiredKeyInBucketRegion, keyLookupError } from './checks/key-state.js';
+import { errorFinding } from './checks/make-finding.js';
+import { checkObjectSample } from './checks/object-sample.js';
+import { checkPolicyDeniesWrongKey } from './checks/policy-denies-wrong-key.js';
+import { checkRealtimeCoverage } from './checks/realtime-coverage.js';
+import { checkSseCBlocked } from './checks/sse-c-blocked.js';
+import { checkTlsOnlyPolicy } from './checks/tls-only-policy.js';
+import { compareFindings, type Finding } from './finding.js';
+import { parseKmsArn, qualifiedKeyArn, regionOfReference } from './key-arn.js';
+
+const BUCKET_CHECKS: readonly ((input: BucketCheckInput) => Finding | undefined)[] = [
+  checkDefaultEncryption,
+  checkBucketKey,
+  checkSseCBlocked,
+  checkTlsOnlyPolicy,
+  checkPolicyDeniesWrongKey,
+  checkRealtimeCoverage,
+  checkObjectSample,
+];
+
+/** A bucket whose region could not be read gets an error finding from every bucket check. */
+const unreachableBucketFindings = (arn: string, region: string, error: FactError, sampling: boolean): Finding[] => {
+  const checks: CheckId[] = ['s3-default-encryption-kms', 's3-sse-c-blocked', 's3-tls-only-policy', 's3-policy-denies-wrong-key', 's3-realtime-coverage'];
+  if (sampling) checks.push('s3-object-sample');
+  return checks.map((check) => errorFinding(CHECKS[check], { resource: arn, region, error }));
+};
+
+const bucketFindings = (facts: AuditFacts, context: AuditContext): Finding[] =>
+  facts.buckets.flatMap((bucket) => {
+    const requirement = bucketRequirement(context.policy, bucket.name);
+    if (requirement.kind === 'exempt') return [];
+    if (bucket.kind === 'unreachable') {
+      return unreachableBucketFindings(bucket.arn, context.homeRegion, bucket.error, context.settings.objectSampleSize > 0);
+    }
+    const requiredKey = requiredKeyInRegion(facts.keys, context.homeRegion, requirement.reference, bucket.region);
+    const input: BucketCheckInput = { bucket, requirement, requiredKey, keys: facts.keys, context };
+    const findings = BUCKET_CHECKS.flatMap((check) => check(input) ?? []);
+    const home = facts.keys.get(lookupId(regionOfReference(requirement.reference, context.homeRegion), requirement.reference));
+    if (home?.kind === 'found' && parseKmsArn(home.key.arn)?.region !== bucket.region) {
+      findings.push(checkRequiredKeyInBucketRegion(bucket, requiredKey));
+    }
+    return findings;
+  });
+
+interface KeyGroup {
+  readonly region: string;
+  readonly namedBy: Set<string>;
+  readonly key?: KeyFacts;
+  readonly error?: FactError;
+}
+
+/** One set of key findings per key, however many buckets and references name it. */
+const keyFindings = (facts: AuditFacts, context: AuditContext): Finding[] => {
+  const groups = new Map<string, KeyGroup>();
+  for (const reference of facts.keyReferences) {
+    const lookup = facts.keys.get(lookupId(reference.region, reference.reference));
+    if (!lookup) continue;
+    const resource = lookup.kind === 'found' ? lookup.key.arn : qualifiedKeyArn(reference.reference, reference.region, context.accountId);
+    const group = groups.get(resource) ?? {
+      region: lookup.kind === 'found' ? lookup.key.region : reference.region,
+      namedBy: new Set<string>(),
+      ...(lookup.kind === 'found' ? { key: lookup.key } : {}),
+      ...(lookup.kind === 'error' ? { error: lookup.error } : {}),
+    };
+    reference.namedBy.forEach((name) => group.namedBy.add(name));
+    groups.set(resource, group);
+  }
+  return [...groups.entries()].flatMap(([resource, group]) => {
+    const namedBy = [...group.namedBy].sort();
+    if (group.error) return [keyLookupError(resource, group.region, namedBy, group.error)];
+    if (!group.key) return [checkMissingKey(resource, group.region, namedBy)];
+    return [
+      checkKeyState(group.key, namedBy),
+      checkKeyRotation(group.key, context.settings.maxRotationPeriodDays, namedBy),
+      checkKeyRoleSeparation(group.key, namedBy),
+    ].filter((finding): finding is Finding => finding !== undefined);
+  });
+};
+
+/** Pure: every check over every gathered fact, in report order. */
+export const runChecks = (facts: AuditFacts, context: AuditContext): Finding[] =>
+  [...bucketFindings(facts, context), ...keyFindings(facts, context)].sort(compareFindings);
