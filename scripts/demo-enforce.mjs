@@ -2,6 +2,7 @@
 // for S3, KMS, SNS and SQS; S3 notifies an SQS queue; the built enforce bundle consumes the queue.
 //   npm run demo            (POWERTOOLS_LOG_LEVEL=INFO npm run demo shows the function's log line per object)
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { CreateKeyCommand, CreateAliasCommand, KMSClient } from '@aws-sdk/client-kms';
