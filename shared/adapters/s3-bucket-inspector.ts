@@ -3,7 +3,6 @@ import {
   GetBucketLocationCommand,
   GetBucketNotificationConfigurationCommand,
   GetBucketPolicyCommand,
-  HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
   type S3Client,
@@ -12,7 +11,8 @@ import type { DefaultEncryptionFacts, NotificationFacts, NotificationTarget } fr
 import { regionFromLocationConstraint } from '../audit/bucket-region.js';
 import type { ObjectInspection } from '../core/classify-object.js';
 import type { BucketInspector, ListedBucket, ListedObject } from '../ports/bucket-inspector.js';
-import { errorCode, httpStatusOf, toAwsCallError } from './aws-error.js';
+import { errorCode, toAwsCallError } from './aws-error.js';
+import { inspectCurrentVersion } from './s3-object-store.js';
 
 /** Paginated ListBuckets: the only form S3 supports for accounts above the default bucket quota. */
 const BUCKETS_PER_PAGE = 1000;
@@ -21,7 +21,6 @@ export const OBJECT_SCAN_LIMIT = 10_000;
 
 const NO_ENCRYPTION = new Set(['ServerSideEncryptionConfigurationNotFoundError']);
 const NO_POLICY = new Set(['NoSuchBucketPolicy']);
-const NOT_FOUND = new Set(['NotFound', 'NoSuchKey', 'NoSuchVersion']);
 
 type FilterRules = { Key?: { FilterRules?: { Name?: string; Value?: string }[] } } | undefined;
 
@@ -115,29 +114,8 @@ export class S3BucketInspector implements BucketInspector {
       .slice(0, count);
   }
 
-  async inspectObject(bucket: string, region: string, key: string): Promise<ObjectInspection> {
-    try {
-      const head = await this.s3In(region).send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return {
-        kind: 'found',
-        object: {
-          versionId: head.VersionId,
-          eTag: head.ETag ?? '',
-          sizeBytes: head.ContentLength ?? 0,
-          storageClass: head.StorageClass,
-          serverSideEncryption: head.ServerSideEncryption,
-          kmsKeyId: head.SSEKMSKeyId,
-          bucketKeyEnabled: head.BucketKeyEnabled,
-          customerAlgorithm: head.SSECustomerAlgorithm,
-        },
-      };
-    } catch (error) {
-      const status = httpStatusOf(error);
-      if (status === 404 || status === 405 || NOT_FOUND.has(errorCode(error))) return { kind: 'not-found' };
-      // S3 will not describe an SSE-C object without its customer key: a bare 400.
-      if (status === 400) return { kind: 'customer-key-required' };
-      throw toAwsCallError('HeadObject', error);
-    }
+  inspectObject(bucket: string, region: string, key: string): Promise<ObjectInspection> {
+    return inspectCurrentVersion(this.s3In(region), bucket, key);
   }
 
   private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {

@@ -149,6 +149,23 @@ export const partRanges = (size: number, requestedPartSize: number): { start: nu
   return ranges;
 };
 
+/**
+ * HeadObject of the current version, read as the decision needs it. Shared by the enforcer and the
+ * audit's object sample, so both judge an object the same way.
+ */
+export const inspectCurrentVersion = async (s3: S3Client, bucket: string, key: string): Promise<ObjectInspection> => {
+  try {
+    return { kind: 'found', object: snapshotOf(await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))) };
+  } catch (error) {
+    const status = httpStatusOf(error);
+    // A HEAD answer has no body: the status is all there is. 405 means the current version is a delete marker.
+    if (status === 404 || status === 405 || NOT_FOUND.has(errorCode(error))) return { kind: 'not-found' };
+    // S3 refuses to describe an SSE-C object without its customer key, with a bare 400.
+    if (status === 400) return { kind: 'customer-key-required' };
+    throw toAwsCallError('HeadObject', error);
+  }
+};
+
 export class S3ObjectStore implements ObjectStore {
   private readonly aclModes = new Map<string, Promise<AclMode>>();
 
@@ -157,17 +174,8 @@ export class S3ObjectStore implements ObjectStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async inspect(bucket: string, key: string): Promise<ObjectInspection> {
-    try {
-      return { kind: 'found', object: snapshotOf(await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))) };
-    } catch (error) {
-      const status = httpStatusOf(error);
-      // A HEAD answer has no body: the status is all there is. 405 means the current version is a delete marker.
-      if (status === 404 || status === 405 || NOT_FOUND.has(errorCode(error))) return { kind: 'not-found' };
-      // S3 refuses to describe an SSE-C object without its customer key, with a bare 400.
-      if (status === 400) return { kind: 'customer-key-required' };
-      throw toAwsCallError('HeadObject', error);
-    }
+  inspect(bucket: string, key: string): Promise<ObjectInspection> {
+    return inspectCurrentVersion(this.s3, bucket, key);
   }
 
   async copyInPlace({ bucket, key, source, target, grants }: CopyInPlaceRequest): Promise<CopyInPlaceResult> {
