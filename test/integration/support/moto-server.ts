@@ -1,4 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { delimiter } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * A real S3/KMS/SNS/SQS endpoint for the integration tier: moto's server on a free loopback port,
@@ -40,11 +42,26 @@ const waitForPort = (child: ChildProcess): Promise<number> =>
       clearTimeout(timer);
       reject(new Error(`moto exited with code ${code} before it was ready:\n${seen}`));
     });
+    // A missing python3 is an 'error' event, not an exit: without a listener it would crash the run.
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`moto could not be started (${error.message}); ${MOTO_INSTALL_HINT}`));
+    });
   });
+
+/**
+ * Fixes that make moto answer as S3 does where moto 5.2.1 does not (see the file for each one);
+ * Python loads them at start-up from this folder, for the moto server only.
+ */
+const FIDELITY_FIXES = fileURLToPath(new URL('./moto-fidelity', import.meta.url));
 
 export const startMotoServer = async (): Promise<MotoServer> => {
   const [command, ...args] = MOTO_COMMAND;
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+  const pythonPath = [FIDELITY_FIXES, process.env['PYTHONPATH']].filter(Boolean).join(delimiter);
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONPATH: pythonPath },
+  });
   const port = await waitForPort(child);
   // Keep draining its output so the pipe never fills and blocks the server.
   child.stdout?.resume();
@@ -58,7 +75,8 @@ export const startMotoServer = async (): Promise<MotoServer> => {
     },
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // Ended already, by itself or by a signal: 'exit' will not come again.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 5_000).unref();

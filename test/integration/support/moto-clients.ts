@@ -1,0 +1,31 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { motoClientConfig } from './moto-server.js';
+
+/** The test's own view of the moto endpoint: the clients a user's tooling would use. */
+export interface MotoClients {
+  readonly s3: S3Client;
+  readonly kms: KMSClient;
+  readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  destroy(): void;
+}
+
+export const motoClients = (endpoint: string): MotoClients => {
+  const config = motoClientConfig(endpoint);
+  const s3 = new S3Client(config);
+  const kms = new KMSClient(config);
+  const sns = new SNSClient(config);
+  const sqs = new SQSClient(config);
+  return {
+    s3,
+    kms,
+    sns,
+    sqs,
+    destroy() {
+      for (const client of [s3, kms, sns, sqs]) client.destroy();
+    },
+  };
+};
