@@ -104,7 +104,7 @@ export const loadEnforcerConfig = (env: Environment = process.env): EnforcerConf
 
   const objectConcurrency = readPositiveInteger(env, 'OBJECT_CONCURRENCY', 8, 64, problems);
   const copyLimitBytes = readPositiveInteger(env, 'COPY_LIMIT_BYTES', COPY_OBJECT_LIMIT_BYTES, COPY_OBJECT_LIMIT_BYTES, problems);
-  const multipartPartBytes = readPositiveInteger(env, 'MULTIPART_PART_BYTES', 64 * MIB, COPY_OBJECT_LIMIT_BYTES, problems);
+  const multipartPartBytes = readPositiveInteger(env, 'MULTIPART_PART_BYTES', 512 * MIB, COPY_OBJECT_LIMIT_BYTES, problems);
   if (multipartPartBytes < 5 * MIB) problems.push(`MULTIPART_PART_BYTES must be at least ${5 * MIB} (5 MiB), the smallest part S3 accepts`);
   const multipartConcurrency = readPositiveInteger(env, 'MULTIPART_CONCURRENCY', 8, 32, problems);
 

@@ -25,7 +25,7 @@ describe('loadEnforcerConfig', () => {
       aws: { region: 'us-east-1', forcePathStyle: false },
       objectConcurrency: 8,
       copyLimitBytes: 5 * 1024 ** 3,
-      multipartPartBytes: 64 * 1024 ** 2,
+      multipartPartBytes: 512 * 1024 ** 2,
       multipartConcurrency: 8,
       updateObjectEncryptionAvailable: true,
     });

@@ -1,0 +1,142 @@
+// Bundled by bench/run.mjs with the functions' esbuild options and run in its own process
+// (with --expose-gc), one audit size per process so memory figures do not mix:
+//   node --expose-gc audit-figures.mjs <result.json> '{"buckets":1000,"keys":100,"latencyMs":20,"seedFile":"…"}'
+// The audit use case (auditAccount) runs with the real adapters over real SDK clients whose HTTP
+// handler is the simulated account of bench/lib, composed as functions/audit-encryption/handler.ts
+// composes it, with configuration from the real loader. Each measured run is a cold process, as a
+// nightly invocation is; it reads the previous night's report, left by a seeding run (given a
+// `seedFile` that does not exist yet, the process runs the first night without latency and saves
+// its reports there).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { clearInterval, setInterval } from 'node:timers';
+import { getHeapStatistics } from 'node:v8';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { auditAccount } from '../../functions/audit-encryption/audit-account.ts';
+import { powertoolsAuditRecorder } from '../../functions/audit-encryption/powertools-audit-recorder.ts';
+import { KmsKeyInspector } from '../../shared/adapters/kms-key-inspector.ts';
+import { S3BucketEncryptionWriter } from '../../shared/adapters/s3-bucket-encryption-writer.ts';
+import { S3BucketInspector } from '../../shared/adapters/s3-bucket-inspector.ts';
+import { S3ReportStore } from '../../shared/adapters/s3-report-store.ts';
+import { SNS_MESSAGE_BUDGET_BYTES, SnsNotificationPublisher, snsMessageBytes } from '../../shared/adapters/sns-notification-publisher.ts';
+import { loadAuditConfig } from '../../shared/config/audit-config.ts';
+import { createTelemetry } from '../../shared/observability/powertools.ts';
+import { CallCounter, simulatedClient } from '../lib/simulated-aws.mjs';
+import { SimulatedAccount } from '../lib/simulated-account.mjs';
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+const QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:object-created`;
+
+const [resultFile, options = '{}'] = process.argv.slice(2);
+if (!resultFile) throw new Error('usage: audit-figures.mjs <result.json> [options]');
+const { buckets, keys, latencyMs, seedFile } = JSON.parse(options);
+
+const account = new SimulatedAccount({ buckets, keys, region: REGION, account: ACCOUNT, queueArn: QUEUE_ARN });
+const config = loadAuditConfig({
+  REQUIRED_KMS_KEY: account.requiredKeyArn,
+  FINDINGS_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:encryption-findings`,
+  AWS_REGION: REGION,
+  REPORTS_BUCKET: 'bench-audit-reports',
+  ENFORCER_QUEUE_ARN: QUEUE_ARN,
+});
+
+// Memory is sampled on a timer and at every request, so the busy stretches between requests are seen too.
+const peak = { heapUsed: 0, rss: 0 };
+const sample = () => {
+  peak.heapUsed = Math.max(peak.heapUsed, getHeapStatistics().used_heap_size);
+  peak.rss = Math.max(peak.rss, process.memoryUsage.rss());
+};
+
+let latency = 0;
+const counter = new CallCounter();
+let requests = 0;
+const respond = (command, input) => {
+  if ((requests += 1) % 16 === 0) sample();
+  return account.respond(command, input);
+};
+const regional = (ClientClass) => {
+  const clients = new Map();
+  return (region) => {
+    if (!clients.has(region)) clients.set(region, simulatedClient(ClientClass, { region, latencyMs: () => latency, respond, counter }));
+    return clients.get(region);
+  };
+};
+const s3In = regional(S3Client);
+const kmsIn = regional(KMSClient);
+const sns = simulatedClient(SNSClient, { region: REGION, latencyMs: () => latency, respond, counter });
+const keyInspector = new KmsKeyInspector(kmsIn);
+const { logger, metrics } = createTelemetry('audit-encryption');
+
+// Phase boundaries, read from the recorder the use case reports to.
+const marks = {};
+const mark = (name) => (marks[name] = performance.now());
+const marking = (recorder) => ({
+  ...recorder,
+  factsGathered(counts) {
+    mark('factsGathered');
+    recorder.factsGathered(counts);
+  },
+  runCompleted(outcome, findings) {
+    mark('runCompleted');
+    recorder.runCompleted(outcome, findings);
+  },
+});
+
+const dependencies = {
+  sources: { buckets: new S3BucketInspector(s3In, config.aws.region), keys: keyInspector, concurrency: config.concurrency },
+  writers: { bucketEncryption: new S3BucketEncryptionWriter(s3In, ACCOUNT), keyRotation: keyInspector },
+  reports: { store: new S3ReportStore(s3In(config.aws.region), config.reportsBucket, ACCOUNT), bucket: config.reportsBucket, prefix: config.reportsPrefix },
+  publisher: new SnsNotificationPublisher(sns, config.findingsTopicArn),
+  measure: snsMessageBytes,
+  budgetBytes: SNS_MESSAGE_BUDGET_BYTES,
+  recorder: marking(powertoolsAuditRecorder(logger, metrics)),
+  context: { accountId: ACCOUNT, homeRegion: config.aws.region, policy: config.policy, settings: config.audit, enforcer: config.enforcer },
+};
+
+const night = (day) => new Date(Date.UTC(2025, 0, day, 3, 0, 0));
+
+/** The first night, without latency: its reports are what the measured night reads. */
+const seed = async () => {
+  const started = performance.now();
+  await auditAccount(dependencies, night(1));
+  const wallMs = performance.now() - started;
+  writeFileSync(seedFile, JSON.stringify([...account.reports]));
+  return { seeded: account.reports.size, wallMs, calls: counter.total };
+};
+
+/** A later night, measured: wall time, phases, memory above the baseline, commands sent. */
+const measure = async () => {
+  if (seedFile) for (const [key, body] of JSON.parse(readFileSync(seedFile, 'utf8'))) account.reports.set(key, body);
+  globalThis.gc?.();
+  const baseline = { heapUsed: getHeapStatistics().used_heap_size, rss: process.memoryUsage.rss() };
+  peak.heapUsed = baseline.heapUsed;
+  peak.rss = baseline.rss;
+  counter.reset();
+  latency = latencyMs;
+  const timer = setInterval(sample, 5);
+  const started = mark('started');
+  const outcome = await auditAccount(dependencies, night(2));
+  mark('returned');
+  metrics.publishStoredMetrics();
+  const wallMs = performance.now() - started;
+  clearInterval(timer);
+  sample();
+  return {
+    buckets,
+    keys,
+    latencyMs,
+    concurrency: config.concurrency,
+    objectSampleSize: config.audit.objectSampleSize,
+    wallMs,
+    phasesMs: { gatherFacts: marks.factsGathered - marks.started, checksAndReport: marks.runCompleted - marks.factsGathered, afterRun: marks.returned - marks.runCompleted },
+    baseline,
+    peak,
+    byCommand: counter.snapshot(),
+    outcome: { buckets: outcome.buckets, keys: outcome.keys, findings: outcome.findings, changes: outcome.changes, notifications: outcome.notifications, report: outcome.report, reportError: outcome.reportError },
+  };
+};
+
+writeFileSync(resultFile, JSON.stringify(await (seedFile && !existsSync(seedFile) ? seed() : measure())));

@@ -1,0 +1,250 @@
+// Bundled by bench/run.mjs with the functions' esbuild options and run in its own process:
+//   node enforce-figures.mjs <result.json> calls|throughput|sdk-floor [options as JSON]
+// The enforce use case (enforceInvocation) runs with the real S3ObjectStore over a real S3Client
+// whose HTTP handler is the simulated S3 of bench/lib; configuration comes from the real loader.
+import { Buffer } from 'node:buffer';
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { CopyObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { enforceInvocation } from '../../functions/enforce-object-encryption/enforce-invocation.ts';
+import { powertoolsRecorder } from '../../functions/enforce-object-encryption/powertools-recorder.ts';
+import { UpdateCapability } from '../../functions/enforce-object-encryption/update-capability.ts';
+import { S3ObjectStore } from '../../shared/adapters/s3-object-store.ts';
+import { loadEnforcerConfig } from '../../shared/config/enforcer-config.ts';
+import { requirementFor } from '../../shared/core/object-requirement.ts';
+import { createTelemetry } from '../../shared/observability/powertools.ts';
+import { CallCounter, simulatedClient } from '../lib/simulated-aws.mjs';
+import { objectClasses, SimulatedObjects } from '../lib/simulated-object-store.mjs';
+
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+const REQUIRED_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+const OTHER_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/99999999-8888-7777-6666-555555555555`;
+const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:encryption-findings`;
+const QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:object-created`;
+const BUCKET = 'bench-uploads';
+const CLASSES = objectClasses(REQUIRED_KEY_ARN, OTHER_KEY_ARN);
+
+/** The configuration the function would load, with POLICY.strategy as given. */
+const configFor = (strategy) =>
+  loadEnforcerConfig({ REQUIRED_KMS_KEY: REQUIRED_KEY_ARN, FINDINGS_TOPIC_ARN: TOPIC_ARN, AWS_REGION: REGION, POLICY: JSON.stringify({ strategy }) });
+
+/** One SQS message per object, each carrying S3's notification, as Lambda's SQS poller hands them over. */
+const sqsEvent = (keys, eventName, sizeBytes, firstId) => ({
+  Records: keys.map((key, index) => ({
+    messageId: `m-${firstId + index}`,
+    receiptHandle: `r-${firstId + index}`,
+    body: JSON.stringify({
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'aws:s3',
+          awsRegion: REGION,
+          eventTime: '2025-01-01T00:00:00.000Z',
+          eventName,
+          s3: {
+            s3SchemaVersion: '1.0',
+            configurationId: 'enforcer',
+            bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
+            object: { key, size: sizeBytes, sequencer: (firstId + index).toString(16).toUpperCase().padStart(16, '0') },
+          },
+        },
+      ],
+    }),
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1735689600000', SenderId: 'AIDAIENQZJOLO23YVJ4VO', ApproximateFirstReceiveTimestamp: '1735689600000' },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: QUEUE_ARN,
+    awsRegion: REGION,
+  })),
+});
+
+/** The real recorder (its log lines go to this process's stdout, which the runner discards), plus a tally. */
+const tallyingRecorder = (recorder) => {
+  const outcomes = new Map();
+  return {
+    outcomes,
+    recorder: {
+      ...recorder,
+      objectHandled(ref, outcome, durationMs) {
+        const name = outcome.kind === 'remediated' ? `remediated:${outcome.strategy}` : outcome.kind === 'skipped' ? `skipped:${outcome.reason}` : outcome.kind;
+        outcomes.set(name, (outcomes.get(name) ?? 0) + 1);
+        recorder.objectHandled(ref, outcome, durationMs);
+      },
+    },
+  };
+};
+
+/** Everything enforceInvocation needs, as the handler's composition root makes it, over the simulated S3. */
+const setUp = ({ strategy, ownership, objectClass, objects, latencyMs }) => {
+  const config = configFor(strategy);
+  const world = new SimulatedObjects();
+  world.addBucket(BUCKET, ownership);
+  const spec = CLASSES[objectClass];
+  const keys = Array.from({ length: objects }, (_, index) => `objects/${String(index).padStart(6, '0')}.bin`);
+  for (const key of keys) world.putObject(BUCKET, key, spec);
+  const counter = new CallCounter();
+  const s3 = simulatedClient(S3Client, { region: REGION, latencyMs, counter, respond: (command, input) => world.respond(command, input), extra: { forcePathStyle: config.aws.forcePathStyle } });
+  const { logger, metrics } = createTelemetry('enforce-object-encryption');
+  const tally = tallyingRecorder(powertoolsRecorder(logger, metrics));
+  const alerts = { published: 0, publish: async () => void (alerts.published += 1) };
+  const deps = {
+    store: new S3ObjectStore(s3),
+    requirementOf: (bucket, key) => requirementFor(config.policy, (reference) => (reference === REQUIRED_KEY_ARN ? REQUIRED_KEY_ARN : reference), bucket, key),
+    mode: config.mode,
+    copyLimitBytes: config.copyLimitBytes,
+    strategy: config.policy.strategy,
+    priorVersions: config.policy.priorVersions,
+    // "auto" on Amazon S3 itself, where UpdateObjectEncryption is available.
+    update: new UpdateCapability(config.updateObjectEncryptionAvailable),
+    multipart: { partBytes: config.multipartPartBytes, concurrency: config.multipartConcurrency },
+    clock: () => new Date(),
+    onUpdateRefused: (ref, code, endpointWide) => tally.recorder.updateRefused(ref, code, endpointWide),
+    alerts,
+    recorder: tally.recorder,
+    concurrency: config.objectConcurrency,
+    functionName: 'enforce-object-encryption',
+    now: () => Date.now(),
+    remainingTimeMs: () => 900_000,
+  };
+  let nextId = 0;
+  const invoke = async (batchKeys, eventName = 'ObjectCreated:Put') => {
+    const event = sqsEvent(batchKeys, eventName, spec.sizeBytes, nextId);
+    nextId += batchKeys.length;
+    const report = await enforceInvocation(event, deps);
+    metrics.publishStoredMetrics();
+    if (report.failedDeliveries.length > 0) throw new Error(`enforcement failed: ${report.failureReasons.slice(0, 3).join('; ')}`);
+    return report;
+  };
+  const compliantCount = () => keys.filter((key) => world.objectOf(BUCKET, key).kmsKeyId === REQUIRED_KEY_ARN).length;
+  return { config, keys, counter, tally, invoke, compliantCount, alerts };
+};
+
+/**
+ * Commands per object for one class, strategy and bucket: the first object of a cold store (which
+ * looks up the bucket's Object Ownership once), then `objects` more, then each copy's own
+ * ObjectCreated:Copy event (update in place fires none).
+ */
+const callsFor = async ({ strategy, ownership, objectClass, objects }) => {
+  const run = setUp({ strategy, ownership, objectClass, objects: objects + 1, latencyMs: 0 });
+  await run.invoke(run.keys.slice(0, 1));
+  const first = run.counter.snapshot();
+  run.counter.reset();
+  run.tally.outcomes.clear();
+  await run.invoke(run.keys.slice(1));
+  const steady = run.counter.snapshot();
+  const outcomes = Object.fromEntries(run.tally.outcomes);
+  const copied = run.tally.outcomes.get('remediated:copy-in-place') ?? 0;
+  const multipart = run.tally.outcomes.get('remediated:multipart-copy') ?? 0;
+  run.counter.reset();
+  run.tally.outcomes.clear();
+  let ownEvent;
+  if (copied + multipart > 0) {
+    const eventName = multipart > 0 ? 'ObjectCreated:CompleteMultipartUpload' : 'ObjectCreated:Copy';
+    await run.invoke(run.keys.slice(1), eventName);
+    ownEvent = { calls: run.counter.snapshot(), outcomes: Object.fromEntries(run.tally.outcomes) };
+  }
+  return {
+    strategy,
+    ownership,
+    objectClass,
+    label: CLASSES[objectClass].label,
+    sizeBytes: CLASSES[objectClass].sizeBytes,
+    objects,
+    first,
+    steady,
+    outcomes,
+    ownEvent,
+    compliantAfter: run.compliantCount(),
+    totalObjects: objects + 1,
+    alerts: run.alerts.published,
+    partBytes: run.config.multipartPartBytes,
+  };
+};
+
+const calls = async ({ objects = 10 }) => {
+  const rows = [];
+  for (const strategy of ['auto', 'copy']) {
+    for (const ownership of ['BucketOwnerEnforced', 'ObjectWriter']) {
+      for (const objectClass of Object.keys(CLASSES)) rows.push(await callsFor({ strategy, ownership, objectClass, objects }));
+    }
+  }
+  return { rows };
+};
+
+/**
+ * Objects per second through enforceInvocation with every S3 call taking `latencyMs`: one
+ * invocation of `objects` messages, or invocations of `batch` messages one after another. A warm
+ * execution environment: `warmup` other objects are handled first, untimed and uncounted.
+ */
+const throughput = async ({ strategy, ownership, objectClass, objects, batch, latencyMs, warmup = 64 }) => {
+  const run = setUp({ strategy, ownership, objectClass, objects: warmup + objects, latencyMs });
+  const size = batch ?? objects;
+  if (warmup > 0) await run.invoke(run.keys.slice(0, warmup));
+  const measured = run.keys.slice(warmup);
+  run.counter.reset();
+  run.tally.outcomes.clear();
+  const started = performance.now();
+  for (let index = 0; index < measured.length; index += size) await run.invoke(measured.slice(index, index + size));
+  const elapsedMs = performance.now() - started;
+  return {
+    strategy,
+    ownership,
+    objectClass,
+    label: CLASSES[objectClass].label,
+    objects,
+    batch: size,
+    latencyMs,
+    concurrency: run.config.objectConcurrency,
+    elapsedMs,
+    calls: run.counter.total,
+    byCommand: run.counter.snapshot(),
+    outcomes: Object.fromEntries(run.tally.outcomes),
+    compliantAfter: run.compliantCount() - warmup,
+    warmup,
+  };
+};
+
+/**
+ * The floor under the figures above: CPU time per command of the SDK client and the simulated S3
+ * alone (no enforcer, no latency), `concurrency` commands in flight, after a warm-up.
+ */
+const sdkFloor = async ({ calls: count = 1000, concurrency = 8, warmup = 200 }) => {
+  const world = new SimulatedObjects();
+  world.addBucket(BUCKET, 'BucketOwnerEnforced');
+  const keys = Array.from({ length: count + warmup }, (_, index) => `floor/${index}`);
+  for (const key of keys) world.putObject(BUCKET, key, CLASSES.unencrypted);
+  const s3 = simulatedClient(S3Client, { region: REGION, latencyMs: 0, respond: (command, input) => world.respond(command, input) });
+  const timed = async (work) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < keys.length) await work(keys[next++]);
+    };
+    const started = performance.now();
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return (performance.now() - started) / keys.length;
+  };
+  const head = (key) => s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+  const copy = (key) => {
+    const { eTag } = world.objectOf(BUCKET, key);
+    return s3.send(
+      new CopyObjectCommand({ Bucket: BUCKET, Key: key, CopySource: `${BUCKET}/${key}`, CopySourceIfMatch: eTag, IfMatch: eTag, MetadataDirective: 'COPY', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: REQUIRED_KEY_ARN }),
+    );
+  };
+  await timed(head);
+  const headMs = await timed(head);
+  const copyMs = await timed(copy);
+  // The simulated S3's own share: building HeadObject answers and the streams that carry them.
+  const answerMs = await timed(async (key) => {
+    const { body } = world.respond('HeadObjectCommand', { Bucket: BUCKET, Key: key });
+    for await (const chunk of Readable.from([Buffer.from(body)])) void chunk;
+  });
+  return { headMs, copyMs, answerMs, concurrency, calls: keys.length };
+};
+
+const [resultFile, task, options = '{}'] = process.argv.slice(2);
+const tasks = { calls, throughput, 'sdk-floor': sdkFloor };
+if (!resultFile || !tasks[task]) throw new Error('usage: enforce-figures.mjs <result.json> calls|throughput|sdk-floor [options]');
+writeFileSync(resultFile, JSON.stringify(await tasks[task](JSON.parse(options))));

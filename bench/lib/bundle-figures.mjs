@@ -1,0 +1,84 @@
+// Bundle size (raw and zipped) and module load time of each built function, against a bare
+// S3-client bundle built with the same esbuild options in the same run.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { bundleEntry } from './build-entry.mjs';
+import { childEnvironment, errorSummary } from './processes.mjs';
+import { median } from './stats.mjs';
+import { zipSingleFile } from './zip.mjs';
+
+/** Imports the bundle from its file in a fresh process and reports how long the import took. */
+const LOADER = `
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+const started = performance.now();
+const bundle = await import(pathToFileURL(process.argv[1]).href);
+const ms = performance.now() - started;
+if (typeof bundle.handler !== 'function') throw new Error('the bundle exports no handler');
+process.stdout.write(JSON.stringify({ ms }));
+`;
+
+/** A load that takes longer than this has hung. */
+const LOAD_TIMEOUT_MS = 30_000;
+
+/** What the functions read at load (configuration is validated at cold start); no call is made. */
+const LOAD_ENV = {
+  AWS_REGION: 'us-east-1',
+  REQUIRED_KMS_KEY: 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+  FINDINGS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:encryption-findings',
+};
+
+const loadOnce = (file) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', LOADER, file], {
+      env: childEnvironment(LOAD_ENV),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), LOAD_TIMEOUT_MS);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`loading ${file} failed (exit ${code}): ${errorSummary(err)}`));
+      resolve(JSON.parse(out).ms);
+    });
+  });
+
+/** `functions`: [{ name, file }] of the built bundles (a copy taken at the start of the run). */
+export const measureBundles = async ({ scratch, runs, functions }) => {
+  const bare = await bundleEntry(join('bench', 'entries', 'bare-s3-handler.mjs'), scratch, 'bare-s3-client');
+  const bundles = [
+    ...functions.map(({ name, file }) => ({ name, file, baseline: false })),
+    { name: 'bare S3-client bundle', file: bare.outfile, baseline: true },
+  ].map((bundle) => {
+    const bytes = readFileSync(bundle.file);
+    return { ...bundle, rawBytes: bytes.length, zipBytes: zipSingleFile('index.mjs', bytes).length, loadMs: [] };
+  });
+  // Interleaved, and in a rotating order, so drift in the machine's load falls on every bundle alike.
+  for (let run = 0; run < runs; run += 1) {
+    for (let offset = 0; offset < bundles.length; offset += 1) {
+      const bundle = bundles[(run + offset) % bundles.length];
+      bundle.loadMs.push(await loadOnce(bundle.file));
+    }
+  }
+  const baseline = bundles.find((bundle) => bundle.baseline);
+  const baselineMedian = median(baseline.loadMs);
+  return bundles.map((bundle) => ({
+    name: bundle.name,
+    baseline: bundle.baseline,
+    rawBytes: bundle.rawBytes,
+    zipBytes: bundle.zipBytes,
+    loadMsMedian: median(bundle.loadMs),
+    loadMsMin: Math.min(...bundle.loadMs),
+    loadMsMax: Math.max(...bundle.loadMs),
+    runs: bundle.loadMs.length,
+    loadRatio: median(bundle.loadMs) / baselineMedian,
+    loadRatioOfMinimums: Math.min(...bundle.loadMs) / Math.min(...baseline.loadMs),
+    sizeRatio: bundle.rawBytes / baseline.rawBytes,
+  }));
+};

@@ -1,0 +1,59 @@
+// Child processes of the benchmark: each has a time limit, and all of them can be ended at once
+// when the run is interrupted.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { clearTimeout, setTimeout } from 'node:timers';
+
+const running = new Set();
+
+/** The error a child printed, without the minified source lines Node quotes around it. */
+export const errorSummary = (stderr) => {
+  const lines = stderr.split('\n').map((line) => line.trim()).filter(Boolean);
+  const error = lines.find((line) => /^([A-Za-z]*Error|Error)\b.*:/.test(line)) ?? lines.at(-1) ?? '';
+  return error.slice(0, 400);
+};
+
+/** The environment every child gets: no AWS settings of the caller leak into a measurement. */
+export const childEnvironment = (extra = {}) => ({
+  PATH: process.env.PATH ?? '',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  ...extra,
+});
+
+/**
+ * Runs `node <args>` with stdout discarded (the functions' log lines) and resolves with the JSON
+ * the child wrote to `resultFile`.
+ */
+export const runNode = (args, { resultFile, timeoutMs, env = childEnvironment() }) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    running.add(child);
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      running.delete(child);
+      reject(error);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      running.delete(child);
+      if (timedOut) return reject(new Error(`stopped after ${Math.round(timeoutMs / 1000)} s`));
+      if (code !== 0) return reject(new Error(`exit ${code}: ${errorSummary(stderr)}`));
+      try {
+        resolve(JSON.parse(readFileSync(resultFile, 'utf8')));
+      } catch (error) {
+        reject(new Error(`no result from ${args.at(0)}: ${error.message}`));
+      }
+    });
+  });
+
+/** Ends every child still running (on Ctrl-C). */
+export const stopChildren = () => {
+  for (const child of running) child.kill('SIGKILL');
+};
