@@ -34,4 +34,12 @@ export default tseslint.config(
     files: ['infra/**/*.mjs', 'test/**/*.mjs', 'scripts/**/*.mjs', 'bin/**/*.mjs'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The CLI reads the environment in its entry point only, and passes it down (cli/cli-io.ts).
+    files: ['cli/**/*.ts'],
+    ignores: ['cli/enforcer.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Use the CliIo env the entry point passes in.' }],
+    },
+  },
 );

@@ -30,6 +30,16 @@ export const esbuildOptions = (name) => ({
   logLevel: 'warning',
 });
 
+// The `enforcer` CLI (cli/enforcer.ts): the functions' options, its own entry and output, and a
+// `#!/usr/bin/env node` line before the require shim so the bundle runs as a command.
+export const CLI_ENTRY = join('cli', 'enforcer.ts');
+export const CLI_OUTFILE = join(OUT_DIR, 'cli', 'enforcer.mjs');
+
+export const cliEsbuildOptions = () => {
+  const { banner, ...common } = esbuildOptions('cli');
+  return { ...common, entryPoints: [CLI_ENTRY], outfile: CLI_OUTFILE, banner: { js: `#!/usr/bin/env node\n${banner.js}` } };
+};
+
 const main = async () => {
   rmSync(OUT_DIR, { recursive: true, force: true });
   const names = functionNames();
@@ -38,6 +48,9 @@ const main = async () => {
     const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
     console.log(`built ${join(OUT_DIR, name, 'index.mjs')} (${(bytes / 1024).toFixed(0)} KiB)`);
   }
+  const cli = await build(cliEsbuildOptions());
+  const cliBytes = Object.values(cli.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+  console.log(`built ${CLI_OUTFILE} (${(cliBytes / 1024).toFixed(0)} KiB)`);
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {

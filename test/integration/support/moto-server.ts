@@ -53,7 +53,7 @@ const waitForPort = (child: ChildProcess): Promise<number> =>
  * Fixes that make moto answer as S3 does where moto 5.2.1 does not (see the file for each one);
  * Python loads them at start-up from this folder, for the moto server only.
  */
-const FIDELITY_FIXES = fileURLToPath(new URL('./moto-fidelity', import.meta.url));
+const FIDELITY_FIXES = fileURLToPath(new URL('../../../scripts/moto-fidelity', import.meta.url));
 
 export const startMotoServer = async (): Promise<MotoServer> => {
   const [command, ...args] = MOTO_COMMAND;

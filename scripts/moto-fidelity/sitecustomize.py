@@ -1,6 +1,6 @@
-# Loaded by Python at start-up when this folder is on PYTHONPATH (moto-server.ts puts it there for the
-# moto server it starts, and nowhere else). It makes moto answer as S3 does where moto 5.2.1 does not,
-# so the integration tier tests the enforcer, not the emulator's gaps:
+# Loaded by Python at start-up when this folder is on PYTHONPATH (the integration tier's moto-server.ts
+# and `npm start` put it there for the moto server they start, and nowhere else). It makes moto answer
+# as S3 does where moto 5.2.1 does not, so what runs locally tests the enforcer, not the emulator's gaps:
 #
 # - HeadObject / CopyObject / GetObject of a DSSE-KMS object (`aws:kms:dsse`) carry the key in
 #   `x-amz-server-side-encryption-aws-kms-key-id`, as they do for `aws:kms`. moto stores the key id

@@ -1,0 +1,181 @@
+import { parseArgs } from 'node:util';
+import { KmsKeyInspector } from '../shared/adapters/kms-key-inspector.js';
+import { S3BucketEncryptionWriter } from '../shared/adapters/s3-bucket-encryption-writer.js';
+import { S3BucketInspector } from '../shared/adapters/s3-bucket-inspector.js';
+import { S3ReportStore } from '../shared/adapters/s3-report-store.js';
+import { SNS_MESSAGE_BUDGET_BYTES, SnsNotificationPublisher, snsMessageBytes } from '../shared/adapters/sns-notification-publisher.js';
+import { compareFindings, isFailing, SEVERITIES, type Finding } from '../shared/audit/finding.js';
+import { fixRecordOf } from '../shared/audit/plan-fixes.js';
+import { createRegionalKmsClients, createRegionalS3Clients, createSnsClient } from '../shared/aws/aws-clients.js';
+import { loadAuditConfig } from '../shared/config/audit-config.js';
+import { FIXABLE_CHECKS, type FixableCheck } from '../shared/config/parse-policy.js';
+import type { Notification, NotificationPublisher } from '../shared/ports/notification-publisher.js';
+import { auditAccount, type AuditDependencies, type AuditOutcome } from '../functions/audit-encryption/audit-account.js';
+import type { AuditRecorder } from '../functions/audit-encryption/audit-recorder.js';
+import { commandEnvironment, connectionOverrides, withoutPublishing } from './cli-environment.js';
+import type { CliIo } from './cli-io.js';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, parseCommandLine, parseConcurrency } from './cli-options.js';
+import { resolveAccountId, withResolvedRegion } from './cli-services.js';
+import type { Command } from './command.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { formatCount, renderTable } from './text-table.js';
+
+const OPTIONS = {
+  ...CONNECTION_OPTIONS,
+  json: { type: 'boolean' },
+  all: { type: 'boolean' },
+  publish: { type: 'boolean' },
+  'topic-arn': { type: 'string' },
+  'reports-bucket': { type: 'string' },
+  'account-id': { type: 'string' },
+  'apply-fixes': { type: 'boolean' },
+  concurrency: { type: 'string' },
+} as const;
+
+const HELP = `Usage: enforcer audit [options]
+
+The nightly audit, on demand, with the audit function's own code: bucket default encryption,
+bucket policies, notification wiring to the enforcer, and the KMS keys behind them. Prints the
+failing findings as a table (all of them with --all), or everything as JSON.
+
+Options:
+  --json                  the outcome and every finding as one JSON document
+  --all                   list passing and informational findings too
+  --publish               send the on-call summary to FINDINGS_TOPIC_ARN (without it, nothing is sent)
+  --topic-arn ARN         FINDINGS_TOPIC_ARN, for --publish
+  --reports-bucket NAME   write the JSON and Markdown reports there, and compare with its previous
+                          report (latest.json, which this run then replaces: the nightly run will
+                          compare with it). REPORTS_BUCKET alone is not used by the CLI.
+  --apply-fixes           apply the fixes POLICY.audit.fixes turns on, as the nightly run does;
+                          without it the audit only reads
+  --account-id ID         the account audited (default: from the credentials, else from KMS aliases)
+  --concurrency N         buckets and keys inspected at once, 1-64 (AUDIT_CONCURRENCY, default 8)
+${CONNECTION_HELP}
+
+ENFORCER_QUEUE_ARN, ENFORCER_FUNCTION_ARN and ENFORCER_TOPIC_ARN say where real-time enforcement
+listens, as for the audit function. Without --reports-bucket every failing finding counts as new.
+
+Exit codes: 0 no failing findings, 1 failing findings, 2 usage or configuration error,
+3 an AWS call failed (the buckets cannot be listed, the summary cannot be published).`;
+
+const NO_FIXES = Object.freeze(Object.fromEntries(FIXABLE_CHECKS.map((check) => [check, false])) as Record<FixableCheck, boolean>);
+
+/** Keeps what the run found for the CLI to print; reports problems on stderr as they happen. */
+const cliRecorder = (warn: (line: string) => void, reportsRequested: boolean) => {
+  const collected: { findings: readonly Finding[] } = { findings: [] };
+  const recorder: AuditRecorder = {
+    factsGathered: () => undefined,
+    fixAttempted(result) {
+      const record = fixRecordOf(result);
+      const target = result.plan.kind === 'put-bucket-encryption' ? result.plan.bucket : result.plan.keyArn;
+      warn(`${record.action} ${target}: ${record.outcome}${record.error ? ` (${record.error})` : ` (${record.before} → ${record.after})`}`);
+    },
+    previousReportUnavailable(reason) {
+      if (reportsRequested) warn(`no previous report to compare with (${reason}): every failing finding counts as new`);
+    },
+    reportNotWritten(what, error) {
+      warn(`${what} not written: ${error instanceof Error ? error.message : String(error)}`);
+    },
+    runCompleted(_outcome, findings) {
+      collected.findings = findings;
+    },
+  };
+  return { recorder, collected };
+};
+
+const summaryLine = (outcome: AuditOutcome, accountId: string, region: string, findings: readonly Finding[]): string => {
+  const failing = findings.filter((finding) => isFailing(finding.status));
+  const bySeverity = SEVERITIES.flatMap((severity) => {
+    const n = failing.filter((finding) => finding.severity === severity).length;
+    return n > 0 ? [`${n} ${severity}`] : [];
+  });
+  return [
+    `Encryption audit of account ${accountId} in ${region}: ${formatCount(outcome.buckets)} bucket(s), ${formatCount(outcome.keys)} key(s)`,
+    `${formatCount(failing.length)} failing${bySeverity.length > 0 ? ` (${bySeverity.join(', ')})` : ''} · ${formatCount(outcome.findings.passed)} passed · ${formatCount(outcome.findings.fixed)} fixed · changes: ${outcome.changes.new} new, ${outcome.changes.changed} changed, ${outcome.changes.resolved} resolved`,
+  ].join('\n');
+};
+
+export const auditCommand: Command = {
+  name: 'audit',
+  summary: 'the nightly audit, on demand: findings as a table, or --json',
+  help: HELP,
+  async run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+    const { values } = parseCommandLine('audit', () => parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: false, strict: true }));
+    if (values.help) {
+      io.stdout.write(`${HELP}\n`);
+      return EXIT.compliant;
+    }
+    const concurrency = parseConcurrency(values.concurrency, 'audit');
+    const publish = values.publish === true;
+    const env = commandEnvironment(io.env, {
+      ...connectionOverrides(values, 'audit', io.cwd),
+      ...(concurrency ? { AUDIT_CONCURRENCY: concurrency } : {}),
+      ...(values['topic-arn'] !== undefined ? { FINDINGS_TOPIC_ARN: values['topic-arn'] } : {}),
+      REPORTS_BUCKET: values['reports-bucket'],
+    });
+    const resolved = await withResolvedRegion(env);
+    const config = loadAuditConfig(publish ? resolved : withoutPublishing(resolved));
+    const s3In = createRegionalS3Clients(config.aws);
+    const kmsIn = createRegionalKmsClients(config.aws);
+    const sns = publish ? createSnsClient(config.aws) : undefined;
+    const warn = (line: string): void => {
+      io.stderr.write(`enforcer audit: ${line}\n`);
+    };
+    try {
+      const home = config.aws.region;
+      const accountId = await resolveAccountId(values['account-id'], s3In(home), kmsIn(home));
+      const keys = new KmsKeyInspector(kmsIn);
+      const { recorder, collected } = cliRecorder(warn, config.reportsBucket !== undefined);
+      const held: Notification[] = [];
+      const publisher: NotificationPublisher = sns
+        ? new SnsNotificationPublisher(sns, config.findingsTopicArn)
+        : {
+            publish: async (notification) => {
+              held.push(notification);
+            },
+          };
+      const deps: AuditDependencies = {
+        sources: { buckets: new S3BucketInspector(s3In, home), keys, concurrency: config.concurrency },
+        writers: { bucketEncryption: new S3BucketEncryptionWriter(s3In, accountId), keyRotation: keys },
+        reports: config.reportsBucket
+          ? { store: new S3ReportStore(s3In(home), config.reportsBucket, accountId), bucket: config.reportsBucket, prefix: config.reportsPrefix }
+          : undefined,
+        publisher,
+        measure: snsMessageBytes,
+        budgetBytes: SNS_MESSAGE_BUDGET_BYTES,
+        recorder,
+        context: {
+          accountId,
+          homeRegion: home,
+          policy: config.policy,
+          settings: values['apply-fixes'] ? config.audit : { ...config.audit, fixes: NO_FIXES },
+          enforcer: config.enforcer,
+        },
+      };
+      const outcome = await auditAccount(deps, io.now());
+      const findings = [...collected.findings].sort(compareFindings);
+      const failing = findings.filter((finding) => isFailing(finding.status));
+
+      if (values.json) {
+        io.stdout.write(`${JSON.stringify({ accountId, region: home, outcome, published: publish ? outcome.notifications : 0, findings }, null, 2)}\n`);
+      } else {
+        const shown = values.all ? findings : failing;
+        io.stdout.write(`${summaryLine(outcome, accountId, home, findings)}\n`);
+        if (shown.length > 0) {
+          const rows = shown.map((finding) => [finding.severity, finding.status, finding.check, finding.resource, finding.observed]);
+          const maxWidth = io.stdout.isTTY ? io.stdout.columns : undefined;
+          io.stdout.write(`\n${renderTable(['SEVERITY', 'STATUS', 'CHECK', 'RESOURCE', 'OBSERVED'], rows, { maxWidth })}\n`);
+        }
+        io.stdout.write(
+          `\n${publish ? `Published ${outcome.notifications} message(s) to ${config.findingsTopicArn}.` : 'Not published: pass --publish to send the on-call summary to FINDINGS_TOPIC_ARN.'}\n`,
+        );
+        io.stdout.write(
+          `${outcome.report ? `Report: ${outcome.report}` : outcome.reportError ? `Report not written: ${outcome.reportError}` : 'Report not written: pass --reports-bucket BUCKET to keep one.'}\n`,
+        );
+      }
+      return failing.length > 0 ? EXIT.findings : EXIT.compliant;
+    } finally {
+      sns?.destroy();
+    }
+  },
+};

@@ -1,0 +1,13 @@
+import { EnforcerError } from '../shared/errors.js';
+
+/** The command line cannot be used as given: a flag, a value or an argument is wrong. */
+export class UsageError extends EnforcerError {
+  readonly code = 'UsageError';
+  constructor(
+    message: string,
+    /** The command whose `--help` explains the fix, if any. */
+    readonly command?: string | undefined,
+  ) {
+    super(message);
+  }
+}
