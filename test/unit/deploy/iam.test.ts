@@ -150,7 +150,7 @@ describe('the enforce role', () => {
       {
         Sid: 'DecryptSourceObjectsThroughS3',
         Effect: 'Allow',
-        Action: 'kms:Decrypt',
+        Action: ['kms:Decrypt', 'kms:ReEncryptFrom'],
         Resource: sub('arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*'),
         Condition: VIA_S3,
       },
