@@ -29,3 +29,7 @@ export class AwsCallError extends EnforcerError {
     super(`${operation} failed: ${code}${httpStatus ? ` (HTTP ${httpStatus})` : ''}: ${message}`, options);
   }
 }
+
+/** S3's answers meaning the object (or the version) no longer exists. */
+export const isObjectGone = (error: unknown): boolean =>
+  error instanceof AwsCallError && (error.code === 'NoSuchKey' || error.code === 'NoSuchVersion' || error.code === 'NotFound');

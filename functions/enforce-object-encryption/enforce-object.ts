@@ -12,6 +12,7 @@ import { failureOf, type ObjectOutcome, type PriorVersionOutcome } from '../../s
 import type { ObjectReference } from '../../shared/core/object-reference.js';
 import type { ObjectRequirement, PriorVersionHandling, RemediationStrategy } from '../../shared/core/object-requirement.js';
 import type { AclGrant, CopyInPlaceResult, ObjectStore } from '../../shared/ports/object-store.js';
+import { isObjectGone } from '../../shared/errors.js';
 import type { UpdateCapability } from './update-capability.js';
 
 /** A deliberately low estimate of server-side copy speed, so a copy that is started can finish. */
@@ -124,6 +125,8 @@ export const enforceObject = async (ref: ObjectReference, deps: ObjectEnforcemen
     const copied = await remediateByCopy(ref, source, before, fallback.method, fallback.target, requirement, deps);
     return copied.kind === 'remediated' ? { ...copied, fellBackFrom: updated.code } : copied;
   } catch (error) {
+    // Deleted between HeadObject and a read the copy needs (its ACL, its tags): benign, as before it.
+    if (isObjectGone(error)) return skipped('gone', 'the object was deleted before it could be copied', false, before);
     return { kind: 'failed', error: failureOf(error), before };
   }
 };

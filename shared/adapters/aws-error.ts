@@ -18,6 +18,8 @@ const THROTTLING = new Set([
   'RequestThrottled',
   'RequestThrottledException',
   'ConditionalRequestConflict',
+  // A multipart upload that vanished (aborted elsewhere): a new attempt starts a new one.
+  'NoSuchUpload',
   'OperationAborted',
   'InternalError',
   'ServiceUnavailable',

@@ -365,19 +365,23 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await this.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
     } catch (abortError) {
+      // Already gone: nothing is left behind, and the copy's own failure is what to report.
+      if (errorCode(abortError) === 'NoSuchUpload') return;
       const failure = toAwsCallError('AbortMultipartUpload', abortError);
       throw new AwsCallError(
         'AbortMultipartUpload',
         failure.code,
         failure.httpStatus,
         failure.transient,
-        `${failure.message}; the copy had failed with ${errorCode(cause)}, and the parts of upload ${uploadId} remain until a lifecycle rule aborts incomplete uploads`,
+        `${(abortError as Error)?.message ?? failure.code}; the copy had failed with ${errorCode(cause)}, and the parts of upload ${uploadId} remain until a lifecycle rule aborts incomplete uploads`,
         { cause },
       );
     }
   }
 
   private copyRefusal(operation: string, error: unknown): CopyInPlaceResult {
+    // The upload vanished, not the object: a failure to retry, never an acknowledged "gone".
+    if (errorCode(error) === 'NoSuchUpload') throw toAwsCallError(operation, error);
     const status = httpStatusOf(error);
     if (status === 412 || errorCode(error) === 'PreconditionFailed') return { kind: 'superseded' };
     if (status === 404 || NOT_FOUND.has(errorCode(error))) return { kind: 'gone' };

@@ -266,6 +266,22 @@ describe('multipart copy', () => {
     await expect(store().multipartCopyInPlace(request())).rejects.toThrow(/parts of upload up-4 remain until a lifecycle rule aborts incomplete uploads/);
   });
 
+  it('an upload that vanished mid-copy is a failure to retry, never an acknowledged "gone"', async () => {
+    s3.on(HeadObjectCommand).resolves({});
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-5' });
+    s3.on(UploadPartCopyCommand).rejects(s3Error('NoSuchUpload', 404));
+    s3.on(AbortMultipartUploadCommand).rejects(s3Error('NoSuchUpload', 404));
+    await expect(store().multipartCopyInPlace(request())).rejects.toMatchObject({ operation: 'UploadPartCopy', code: 'NoSuchUpload', transient: true });
+  });
+
+  it('an abort answered NoSuchUpload left nothing behind: the copy failure is what is reported', async () => {
+    s3.on(HeadObjectCommand).resolves({});
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-6' });
+    s3.on(UploadPartCopyCommand).rejects(s3Error('InternalError', 500));
+    s3.on(AbortMultipartUploadCommand).rejects(s3Error('NoSuchUpload', 404));
+    await expect(store().multipartCopyInPlace(request())).rejects.toMatchObject({ operation: 'UploadPartCopy', code: 'InternalError', transient: true });
+  });
+
   it('chooses parts within S3 limits: at least 5 MiB, at most 10,000 parts', () => {
     expect(partRanges(12 * MIB, 1024)).toHaveLength(3);
     const huge = partRanges(5 * 1024 ** 4, 5 * MIB);
