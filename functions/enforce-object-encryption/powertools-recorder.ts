@@ -38,44 +38,44 @@ const outcomeFields = (outcome: ObjectOutcome): Record<string, unknown> => {
 export const powertoolsRecorder = (logger: Logger, metrics: Metrics): EnforcementRecorder => {
   const refusalsLogged = new Set<string>();
   return {
-  objectHandled(ref: ObjectReference, outcome: ObjectOutcome, durationMs: number) {
-    const fields = {
-      bucket: ref.bucket,
-      key: ref.key,
-      versionId: ref.versionId,
-      eventName: ref.eventName,
-      outcome: outcome.kind,
-      durationMs,
-      ...outcomeFields(outcome),
-    };
-    if (outcome.kind === 'failed') logger.error('object not enforced', fields);
-    else if (outcome.kind === 'skipped' && outcome.alert) logger.warn('object not remediable', fields);
-    else logger.info('object enforced', fields);
-    metrics.addMetric(METRIC_BY_OUTCOME[outcome.kind], MetricUnit.Count, 1);
-  },
-  recordRejected(deliveryId: string, notice: Notice) {
-    logger.error('record rejected', { delivery: deliveryId, record: notice.record, reason: notice.reason });
-    metrics.addMetric('RecordsRejected', MetricUnit.Count, 1);
-  },
-  noticeIgnored(deliveryId: string, notice: Notice) {
-    logger.info('notice acknowledged without work', { delivery: deliveryId, record: notice.record, reason: notice.reason });
-  },
-  alertsNotPublished(error: unknown, count: number) {
-    logger.error('alerts not published; their records will be retried', { count, error: error as Error });
-    metrics.addMetric('AlertPublishFailures', MetricUnit.Count, 1);
-  },
-  updateRefused(ref: ObjectReference, code: string, endpointWide: boolean) {
-    // Logged once per answer per cold start; counted every time.
-    if (!refusalsLogged.has(code)) {
-      refusalsLogged.add(code);
-      logger.warn('UpdateObjectEncryption refused; copying instead', {
-        code,
+    objectHandled(ref: ObjectReference, outcome: ObjectOutcome, durationMs: number) {
+      const fields = {
         bucket: ref.bucket,
         key: ref.key,
-        scope: endpointWide ? 'the endpoint does not implement it: copies from now on' : 'this object',
-      });
-    }
-    metrics.addMetric('UpdateFallbacks', MetricUnit.Count, 1);
-  },
+        versionId: ref.versionId,
+        eventName: ref.eventName,
+        outcome: outcome.kind,
+        durationMs,
+        ...outcomeFields(outcome),
+      };
+      if (outcome.kind === 'failed') logger.error('object not enforced', fields);
+      else if (outcome.kind === 'skipped' && outcome.alert) logger.warn('object not remediable', fields);
+      else logger.info('object enforced', fields);
+      metrics.addMetric(METRIC_BY_OUTCOME[outcome.kind], MetricUnit.Count, 1);
+    },
+    recordRejected(deliveryId: string, notice: Notice) {
+      logger.error('record rejected', { delivery: deliveryId, record: notice.record, reason: notice.reason });
+      metrics.addMetric('RecordsRejected', MetricUnit.Count, 1);
+    },
+    noticeIgnored(deliveryId: string, notice: Notice) {
+      logger.info('notice acknowledged without work', { delivery: deliveryId, record: notice.record, reason: notice.reason });
+    },
+    alertsNotPublished(error: unknown, count: number) {
+      logger.error('alerts not published; their records will be retried', { count, error: error as Error });
+      metrics.addMetric('AlertPublishFailures', MetricUnit.Count, 1);
+    },
+    updateRefused(ref: ObjectReference, code: string, endpointWide: boolean) {
+      // Logged once per answer per cold start; counted every time.
+      if (!refusalsLogged.has(code)) {
+        refusalsLogged.add(code);
+        logger.warn('UpdateObjectEncryption refused; copying instead', {
+          code,
+          bucket: ref.bucket,
+          key: ref.key,
+          scope: endpointWide ? 'the endpoint does not implement it: copies from now on' : 'this object',
+        });
+      }
+      metrics.addMetric('UpdateFallbacks', MetricUnit.Count, 1);
+    },
   };
 };
