@@ -17,6 +17,19 @@ export interface FindingInput {
   readonly related?: readonly string[] | undefined;
 }
 
+/**
+ * Observed and expected values describe, they do not reproduce: a finding carries no more of a
+ * policy than a person needs to act on it, however long the policy is.
+ */
+export const FINDING_TEXT_LIMIT = 1000;
+
+const bounded = (text: string): string => {
+  if (text.length <= FINDING_TEXT_LIMIT) return text;
+  const suffix = (kept: number): string => `… (${text.length - kept} more characters)`;
+  const kept = FINDING_TEXT_LIMIT - suffix(FINDING_TEXT_LIMIT).length;
+  return `${text.slice(0, kept)}${suffix(kept)}`;
+};
+
 export const makeFinding = (check: CheckDefinition, input: FindingInput): Finding => ({
   id: findingId(check.id, input.resource, input.qualifier),
   check: check.id,
@@ -26,8 +39,8 @@ export const makeFinding = (check: CheckDefinition, input: FindingInput): Findin
   resourceType: input.resourceType ?? check.resourceType,
   region: input.region,
   title: input.title ?? check.title,
-  observed: input.observed,
-  expected: input.expected,
+  observed: bounded(input.observed),
+  expected: bounded(input.expected),
   remediation: input.remediation ?? check.remediation,
   controls: check.controls,
   ...(input.related && input.related.length > 0 ? { related: input.related } : {}),

@@ -272,3 +272,14 @@ describe('s3-object-sample', () => {
     });
   });
 });
+
+describe('finding text', () => {
+  it('describes a long policy without reproducing it', async () => {
+    const { makeFinding, FINDING_TEXT_LIMIT } = await import('../../../shared/audit/checks/make-finding.js');
+    const { CHECKS } = await import('../../../shared/audit/checks-catalogue.js');
+    const finding = makeFinding(CHECKS['s3-tls-only-policy'], { resource: 'arn:aws:s3:::b', region: 'us-east-1', status: 'failed', observed: 'x'.repeat(12_000), expected: 'a TLS-only deny' });
+    expect(finding.observed).toHaveLength(FINDING_TEXT_LIMIT);
+    expect(finding.observed).toMatch(/^x+… \(11025 more characters\)$/);
+    expect(finding.expected).toBe('a TLS-only deny');
+  });
+});
