@@ -20,6 +20,7 @@
 # Each fix is applied only if moto still has the shape it patches; otherwise it says so on stderr
 # and moto runs unpatched (the tests that need the fix then fail, visibly).
 # Being first on PYTHONPATH, this file hides any other sitecustomize for the moto process only.
+import re
 import sys
 import threading
 
@@ -70,7 +71,6 @@ def _patch_multipart_carries_headers() -> None:
     def _key_response_post(self, request, body, bucket_name, query, key_name):  # type: ignore[no-untyped-def]
         creating = body == b"" and "uploads" in query
         bucket = self.backend.get_bucket(bucket_name) if creating else None
-        before = set(bucket.multiparts.keys()) if bucket is not None else set()
         status, headers, response_body = original_post(self, request, body, bucket_name, query, key_name)
         if bucket is not None:
             carried = {}
@@ -78,8 +78,12 @@ def _patch_multipart_carries_headers() -> None:
                 value = request.headers.get(header)
                 if value is not None:
                     carried[attribute] = str(value).lower() if attribute == "bucket_key_enabled" else value
-            for upload_id in set(bucket.multiparts.keys()) - before:
-                bucket.multiparts[upload_id].fidelity_carried = carried
+            # The upload this request created, named in its own answer: concurrent creations in one
+            # bucket must not take each other's headers.
+            text = response_body.decode() if isinstance(response_body, bytes) else str(response_body)
+            created = re.search(r"<UploadId>([^<]+)</UploadId>", text)
+            if created and created.group(1) in bucket.multiparts:
+                bucket.multiparts[created.group(1)].fidelity_carried = carried
         elif query.get("uploadId") and isinstance(headers, dict):
             key = self.backend.get_object(bucket_name, key_name)
             if key is not None and getattr(key, "bucket_key_enabled", None) is not None:
