@@ -1,32 +1,19 @@
 import { CreateAliasCommand } from '@aws-sdk/client-kms';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type BucketNotifications, type EnforcerFixture, prepareEnforcerFixture } from './support/enforcer-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { type BucketNotifications, type EnforcerFixture } from './support/enforcer-fixture.js';
+import { useEnforcerTier } from './support/enforcer-tier.js';
 import { sqsEvent } from './support/lambda-events.js';
-import { motoClients, type MotoClients } from './support/moto-clients.js';
-import { TEST_ACCOUNT, TEST_REGION, startMotoServer, type MotoServer } from './support/moto-server.js';
+import type { MotoClients } from './support/moto-clients.js';
+import { TEST_ACCOUNT, TEST_REGION } from './support/moto-server.js';
 import { snapshotObject, versionsOf, type ObjectSnapshot } from './support/object-snapshot.js';
 import { failedMessageIds, findingsIn, logLinesFor, objectCreatedNotices } from './support/observations.js';
 import { awkwardKey, sampleObject, uploadSample, type EncryptionClass } from './support/sample-objects.js';
 import type { ReceivedMessage } from './support/sqs-queue.js';
 
-let moto: MotoServer;
 let clients: MotoClients;
 let fixture: EnforcerFixture;
 
-beforeAll(async () => {
-  moto = await startMotoServer();
-  clients = motoClients(moto.endpoint);
-});
-
-afterAll(async () => {
-  clients?.destroy();
-  await moto?.stop();
-});
-
-beforeEach(async () => {
-  await moto.reset();
-  fixture = await prepareEnforcerFixture(moto.endpoint, clients);
-});
+useEnforcerTier((tier) => ({ clients, fixture } = tier));
 
 interface WatchedObject {
   readonly bucket: string;

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type EnforcerFixture, type BucketNotifications, prepareEnforcerFixture } from './support/enforcer-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { type EnforcerFixture, type BucketNotifications } from './support/enforcer-fixture.js';
 import type { BundleRun } from './support/invoke-bundle.js';
 import { eventBridgeObjectCreated, snsEnvelopeOf, snsEvent, sqsEvent } from './support/lambda-events.js';
-import { motoClients, type MotoClients } from './support/moto-clients.js';
-import { startMotoServer, type MotoServer } from './support/moto-server.js';
+import type { MotoClients } from './support/moto-clients.js';
 import { grantsOf, snapshotObject, versionsOf, type ObjectSnapshot } from './support/object-snapshot.js';
 import {
   failedMessageIds,
@@ -23,26 +22,13 @@ import {
   type KeyArns,
   type UploadedObject,
 } from './support/sample-objects.js';
+import { useEnforcerTier } from './support/enforcer-tier.js';
 import { createTestQueue } from './support/sqs-queue.js';
 
-let moto: MotoServer;
 let clients: MotoClients;
 let fixture: EnforcerFixture;
 
-beforeAll(async () => {
-  moto = await startMotoServer();
-  clients = motoClients(moto.endpoint);
-});
-
-afterAll(async () => {
-  clients?.destroy();
-  await moto?.stop();
-});
-
-beforeEach(async () => {
-  await moto.reset();
-  fixture = await prepareEnforcerFixture(moto.endpoint, clients);
-});
+useEnforcerTier((tier) => ({ clients, fixture } = tier));
 
 /** The answer of a direct (non-SQS) invocation: no error, every object processed. */
 const expectProcessed = (run: BundleRun, count: number): void => {

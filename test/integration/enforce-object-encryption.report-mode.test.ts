@@ -1,32 +1,18 @@
 import { SubscribeCommand } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type EnforcerFixture, prepareEnforcerFixture } from './support/enforcer-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { type EnforcerFixture } from './support/enforcer-fixture.js';
 import { eventBridgeObjectCreated, sqsEvent } from './support/lambda-events.js';
-import { motoClients, type MotoClients } from './support/moto-clients.js';
-import { startMotoServer, type MotoServer } from './support/moto-server.js';
+import type { MotoClients } from './support/moto-clients.js';
 import { snapshotObject, versionsOf, type ObjectSnapshot } from './support/object-snapshot.js';
 import { failedMessageIds, findingsIn, logLinesFor, objectCreatedNotices } from './support/observations.js';
 import { awkwardKey, sampleObject, uploadSample, type EncryptionClass, type UploadedObject } from './support/sample-objects.js';
+import { useEnforcerTier } from './support/enforcer-tier.js';
 import { createTestQueue } from './support/sqs-queue.js';
 
-let moto: MotoServer;
 let clients: MotoClients;
 let fixture: EnforcerFixture;
 
-beforeAll(async () => {
-  moto = await startMotoServer();
-  clients = motoClients(moto.endpoint);
-});
-
-afterAll(async () => {
-  clients?.destroy();
-  await moto?.stop();
-});
-
-beforeEach(async () => {
-  await moto.reset();
-  fixture = await prepareEnforcerFixture(moto.endpoint, clients);
-});
+useEnforcerTier((tier) => ({ clients, fixture } = tier));
 
 const REPORT = { ENFORCEMENT_MODE: 'report' } as const;
 
