@@ -5,6 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CLIENT_SETTINGS } from '../../shared/aws/aws-clients.ts';
 
 const benchCredentials = () => ({ accessKeyId: 'bench', secretAccessKey: 'bench' });
 
@@ -45,7 +46,7 @@ export const kmsError = (type, message) => answer(400, { 'content-type': 'applic
 
 /**
  * A client of `ClientClass` whose every command is answered by `respond(commandName, input)`
- * after `latencyMs` (a number, or a function read at each request). Settings as in shared/aws/aws-clients.ts (adaptive retry, 5 attempts).
+ * after `latencyMs` (a number, or a function read at each request), with the settings of shared/aws/aws-clients.ts.
  */
 export const simulatedClient = (ClientClass, { region = 'us-east-1', latencyMs, respond, counter, extra = {} }) => {
   const pending = new Map();
@@ -64,7 +65,7 @@ export const simulatedClient = (ClientClass, { region = 'us-east-1', latencyMs, 
     httpHandlerConfigs: () => ({}),
     destroy() {},
   };
-  const client = new ClientClass({ region, credentials: benchCredentials(), retryMode: 'adaptive', maxAttempts: 5, requestHandler, ...extra });
+  const client = new ClientClass({ region, credentials: benchCredentials(), ...CLIENT_SETTINGS, requestHandler, ...extra });
   client.middlewareStack.add(
     (next, context) => (args) => {
       counter?.count(context.commandName);

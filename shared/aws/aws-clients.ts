@@ -6,15 +6,17 @@ import type { AwsSettings } from '../config/enforcer-config.js';
 /**
  * Every SDK client is made here, once per cold start, and passed in. Adaptive retry backs off on
  * S3 SlowDown and KMS throttling; the SDK reads AWS_ENDPOINT_URL[_<SERVICE>] itself.
+ * `cacheMiddleware` resolves each command's middleware stack once per client instead of on every
+ * send: about a quarter of the SDK's CPU time per call. Nothing here adds middleware per command.
  */
-const RETRY = { retryMode: 'adaptive', maxAttempts: 5 } as const;
+export const CLIENT_SETTINGS = { retryMode: 'adaptive', maxAttempts: 5, cacheMiddleware: true } as const;
 
 export const createS3Client = (aws: AwsSettings): S3Client =>
-  new S3Client({ region: aws.region, forcePathStyle: aws.forcePathStyle, ...RETRY });
+  new S3Client({ region: aws.region, forcePathStyle: aws.forcePathStyle, ...CLIENT_SETTINGS });
 
-export const createKmsClient = (aws: AwsSettings): KMSClient => new KMSClient({ region: aws.region, ...RETRY });
+export const createKmsClient = (aws: AwsSettings): KMSClient => new KMSClient({ region: aws.region, ...CLIENT_SETTINGS });
 
-export const createSnsClient = (aws: AwsSettings): SNSClient => new SNSClient({ region: aws.region, ...RETRY });
+export const createSnsClient = (aws: AwsSettings): SNSClient => new SNSClient({ region: aws.region, ...CLIENT_SETTINGS });
 
 /** One client per region, made on first use and kept: buckets and their keys live in many regions. */
 export type RegionalClients<T> = (region: string) => T;
