@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { KmsKeyInspector } from '../shared/adapters/kms-key-inspector.js';
 import { S3BucketEncryptionWriter } from '../shared/adapters/s3-bucket-encryption-writer.js';
 import { S3BucketInspector } from '../shared/adapters/s3-bucket-inspector.js';
+import { LocalReportSpool } from '../shared/adapters/local-report-spool.js';
 import { S3ReportStore } from '../shared/adapters/s3-report-store.js';
 import { SNS_MESSAGE_BUDGET_BYTES, SnsNotificationPublisher, snsMessageBytes } from '../shared/adapters/sns-notification-publisher.js';
 import { compareFindings, isFailing, SEVERITIES, type Finding } from '../shared/audit/finding.js';
@@ -62,13 +63,19 @@ const NO_FIXES = Object.freeze(Object.fromEntries(FIXABLE_CHECKS.map((check) => 
 
 /** Keeps what the run found for the CLI to print; reports problems on stderr as they happen. */
 const cliRecorder = (warn: (line: string) => void, reportsRequested: boolean) => {
-  const collected: { findings: readonly Finding[] } = { findings: [] };
+  const collected: { findings: Finding[] } = { findings: [] };
   const recorder: AuditRecorder = {
+    findingRecorded(finding) {
+      collected.findings.push(finding);
+    },
     factsGathered: () => undefined,
     fixAttempted(result) {
       const record = fixRecordOf(result);
       const target = result.plan.kind === 'put-bucket-encryption' ? result.plan.bucket : result.plan.keyArn;
       warn(`${record.action} ${target}: ${record.outcome}${record.error ? ` (${record.error})` : ` (${record.before} → ${record.after})`}`);
+    },
+    previousDetailsUnavailable(reason) {
+      warn(`the previous findings that changed or resolved could not be read back (${reason})`);
     },
     previousReportUnavailable(reason) {
       if (reportsRequested) warn(`no previous report to compare with (${reason}): every failing finding counts as new`);
@@ -76,9 +83,7 @@ const cliRecorder = (warn: (line: string) => void, reportsRequested: boolean) =>
     reportNotWritten(what, error) {
       warn(`${what} not written: ${error instanceof Error ? error.message : String(error)}`);
     },
-    runCompleted(_outcome, findings) {
-      collected.findings = findings;
-    },
+    runCompleted: () => undefined,
   };
   return { recorder, collected };
 };
@@ -138,7 +143,12 @@ export const auditCommand: Command = {
         sources: { buckets: new S3BucketInspector(s3In, home), keys, concurrency: config.concurrency },
         writers: { bucketEncryption: new S3BucketEncryptionWriter(s3In, accountId), keyRotation: keys },
         reports: config.reportsBucket
-          ? { store: new S3ReportStore(s3In(home), config.reportsBucket, accountId), bucket: config.reportsBucket, prefix: config.reportsPrefix }
+          ? {
+              store: new S3ReportStore(s3In(home), config.reportsBucket, accountId),
+              bucket: config.reportsBucket,
+              prefix: config.reportsPrefix,
+              openSpool: () => new LocalReportSpool(),
+            }
           : undefined,
         publisher,
         measure: snsMessageBytes,

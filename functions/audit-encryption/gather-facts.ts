@@ -2,7 +2,6 @@ import {
   failedFact,
   gathered,
   lookupId,
-  type AuditFacts,
   type BucketFacts,
   type FactError,
   type Gathered,
@@ -11,9 +10,8 @@ import {
   type KeyReference,
   type SampledObject,
 } from '../../shared/audit/audit-facts.js';
-import { bucketRequirement, type AuditContext } from '../../shared/audit/audit-context.js';
+import type { AuditContext } from '../../shared/audit/audit-context.js';
 import { rotationApplies, whyCannotRotate } from '../../shared/audit/checks/key-rotation.js';
-import { bucketKeyReferences, policyKeyReferences } from '../../shared/audit/key-references.js';
 import { partitionOf } from '../../shared/core/key-reference.js';
 import { mapBounded } from '../../shared/core/run-bounded.js';
 import { AwsCallError } from '../../shared/errors.js';
@@ -104,28 +102,57 @@ export const lookUpKey = async (sources: FactSources, region: string, reference:
   return { kind: 'found', key: { ...base, ...(rotation ? { rotation } : {}), policy } };
 };
 
-const lookUpAll = async (sources: FactSources, references: readonly KeyReference[], known: Map<string, KeyLookup>): Promise<void> => {
-  const missing = references.filter((reference) => !known.has(lookupId(reference.region, reference.reference)));
-  const lookups = await mapBounded(missing, sources.concurrency, (reference) => lookUpKey(sources, reference.region, reference.reference));
-  missing.forEach((reference, index) => known.set(lookupId(reference.region, reference.reference), lookups[index] as KeyLookup));
-};
-
 /**
- * Every bucket the account owns (less whole-bucket exemptions), each read in its own region with
- * bounded concurrency; then the keys POLICY and the buckets name. Only ListBuckets failing stops
- * the run: there would be nothing to audit.
+ * Every key the run needs, each looked up once however many buckets name it (a second bucket naming
+ * a key waits on the first one's lookup), with everyone who named it.
  */
-export const gatherFacts = async (sources: FactSources, context: AuditContext): Promise<AuditFacts> => {
-  const listed = await sources.buckets.listBuckets();
-  const exempt = new Set(listed.filter((bucket) => bucketRequirement(context.policy, bucket.name).kind === 'exempt').map((bucket) => bucket.name));
-  const exemptBuckets = [...exempt];
-  const audited = listed.filter((bucket) => !exempt.has(bucket.name));
-  const buckets = await mapBounded(audited, sources.concurrency, (bucket) => gatherBucket(sources, bucket, context));
+export class KeyDirectory {
+  private readonly pending = new Map<string, Promise<void>>();
+  private readonly lookups = new Map<string, KeyLookup>();
+  private readonly references = new Map<string, { readonly region: string; readonly reference: string; readonly namedBy: Set<string> }>();
 
-  const keys = new Map<string, KeyLookup>();
-  const policyReferences = policyKeyReferences(context.policy, context.homeRegion);
-  await lookUpAll(sources, policyReferences, keys);
-  const bucketReferences = bucketKeyReferences(buckets, keys, context);
-  await lookUpAll(sources, bucketReferences, keys);
-  return { buckets, exemptBuckets, keyReferences: [...policyReferences, ...bucketReferences], keys };
-};
+  constructor(private readonly sources: FactSources) {}
+
+  /** The lookups so far, by lookupId(region, reference). */
+  get known(): ReadonlyMap<string, KeyLookup> {
+    return this.lookups;
+  }
+
+  /** Every reference so far, with who named it. */
+  namedReferences(): KeyReference[] {
+    return [...this.references.values()].map(({ region, reference, namedBy }) => ({ region, reference, namedBy: [...namedBy].sort() }));
+  }
+
+  /** Looks up what is not known yet, `concurrency` at a time; resolves once every one is known. */
+  async resolve(references: readonly KeyReference[], concurrency = references.length): Promise<void> {
+    const waits: Promise<void>[] = [];
+    const missing: KeyReference[] = [];
+    for (const reference of references) {
+      const id = lookupId(reference.region, reference.reference);
+      const entry = this.references.get(id) ?? { region: reference.region, reference: reference.reference, namedBy: new Set<string>() };
+      reference.namedBy.forEach((name) => entry.namedBy.add(name));
+      this.references.set(id, entry);
+      const pending = this.pending.get(id);
+      if (pending) waits.push(pending);
+      else if (!this.lookups.has(id)) missing.push(reference);
+    }
+    // Registered before any starts, so a bucket naming the same key meanwhile waits on this lookup.
+    const settle = new Map<string, () => void>();
+    for (const reference of missing) {
+      const id = lookupId(reference.region, reference.reference);
+      this.pending.set(id, new Promise<void>((resolve) => settle.set(id, resolve)));
+    }
+    const started = mapBounded(missing, Math.max(1, concurrency), async (reference) => {
+      const id = lookupId(reference.region, reference.reference);
+      try {
+        this.lookups.set(id, await lookUpKey(this.sources, reference.region, reference.reference));
+      } catch (error) {
+        this.lookups.set(id, { kind: 'error', error: factError('DescribeKey', error) });
+      } finally {
+        this.pending.delete(id);
+        settle.get(id)?.();
+      }
+    });
+    await Promise.all([started, ...waits]);
+  }
+}

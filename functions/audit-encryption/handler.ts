@@ -7,6 +7,7 @@ import { createRegionalKmsClients, createRegionalS3Clients, createSnsClient } fr
 import { KmsKeyInspector } from '../../shared/adapters/kms-key-inspector.js';
 import { S3BucketEncryptionWriter } from '../../shared/adapters/s3-bucket-encryption-writer.js';
 import { S3BucketInspector } from '../../shared/adapters/s3-bucket-inspector.js';
+import { LocalReportSpool } from '../../shared/adapters/local-report-spool.js';
 import { S3ReportStore } from '../../shared/adapters/s3-report-store.js';
 import { SNS_MESSAGE_BUDGET_BYTES, SnsNotificationPublisher, snsMessageBytes } from '../../shared/adapters/sns-notification-publisher.js';
 import { createTelemetry } from '../../shared/observability/powertools.js';
@@ -25,7 +26,13 @@ const dependencies = (accountId: string): AuditDependencies => ({
   sources: { buckets: new S3BucketInspector(s3In, config.aws.region), keys, concurrency: config.concurrency },
   writers: { bucketEncryption: new S3BucketEncryptionWriter(s3In, accountId), keyRotation: keys },
   reports: config.reportsBucket
-    ? { store: new S3ReportStore(s3In(config.aws.region), config.reportsBucket, accountId), bucket: config.reportsBucket, prefix: config.reportsPrefix }
+    ? {
+        store: new S3ReportStore(s3In(config.aws.region), config.reportsBucket, accountId),
+        bucket: config.reportsBucket,
+        prefix: config.reportsPrefix,
+        // One run at a time per execution environment: what a stopped run left in /tmp can go.
+        openSpool: () => new LocalReportSpool({ removeLeftovers: true }),
+      }
     : undefined,
   publisher: new SnsNotificationPublisher(sns, config.findingsTopicArn),
   measure: snsMessageBytes,

@@ -20,6 +20,9 @@ export const powertoolsAuditRecorder = (logger: Logger, metrics: Metrics): Audit
     else logger.error('audit fix failed', fields);
     metrics.addMetric(result.outcome === 'applied' ? 'FixesApplied' : 'FixesFailed', MetricUnit.Count, 1);
   },
+  previousDetailsUnavailable(reason) {
+    logger.warn('the previous findings that changed or resolved could not be read back; the summary shows what the state holds', { reason });
+  },
   previousReportUnavailable(reason) {
     logger.warn('no previous report to compare with; every failing finding is new', { reason });
   },
@@ -27,18 +30,19 @@ export const powertoolsAuditRecorder = (logger: Logger, metrics: Metrics): Audit
     logger.error('audit report not written', { what, error: error as Error });
     metrics.addMetric('ReportWriteFailures', MetricUnit.Count, 1);
   },
-  runCompleted(outcome: AuditOutcome, findings: readonly Finding[]) {
-    for (const finding of findings.filter((item) => isFailing(item.status))) {
-      logger.info('finding', {
-        id: finding.id,
-        check: finding.check,
-        severity: finding.severity,
-        status: finding.status,
-        resource: finding.resource,
-        region: finding.region,
-        observed: finding.observed,
-      });
-    }
+  findingRecorded(finding: Finding) {
+    if (!isFailing(finding.status)) return;
+    logger.info('finding', {
+      id: finding.id,
+      check: finding.check,
+      severity: finding.severity,
+      status: finding.status,
+      resource: finding.resource,
+      region: finding.region,
+      observed: finding.observed,
+    });
+  },
+  runCompleted(outcome: AuditOutcome) {
     logger.info('audit completed', { ...outcome });
     metrics.addMetric('FindingsFailing', MetricUnit.Count, outcome.findings.failed + outcome.findings.error);
     metrics.addMetric('FindingsNew', MetricUnit.Count, outcome.changes.new);

@@ -1,5 +1,5 @@
 import type { Notification } from '../ports/notification-publisher.js';
-import type { AuditReport } from './audit-report.js';
+import type { AuditReport, ReportHeader } from './audit-report.js';
 import type { FindingChanges, PreviousFinding } from './diff-findings.js';
 import { compareSeverity, compareText, highestSeverity, type Finding, type FindingStatus, type Severity } from './finding.js';
 
@@ -137,7 +137,7 @@ const notificationOf = (base: Omit<NotificationSummary, 'part' | 'parts'>, findi
 };
 
 export interface NotificationInput {
-  readonly report: AuditReport;
+  readonly report: ReportHeader;
   readonly changes: FindingChanges;
   readonly reportError?: string | undefined;
   /** The size of the message the channel would send for a notification (SNS: the MessageStructure body). */

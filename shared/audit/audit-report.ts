@@ -1,6 +1,6 @@
 import { CHECK_IDS } from './checks-catalogue.js';
-import type { FindingChanges, PreviousFinding } from './diff-findings.js';
-import { FINDING_STATUSES, SEVERITIES, highestSeverity, isFailing, type Finding, type FindingStatus, type Severity } from './finding.js';
+import { FindingLedger, type FindingChanges, type FindingCounts, type PreviousFinding } from './diff-findings.js';
+import { FINDING_STATUSES, SEVERITIES, compareFindings, highestSeverity, type Finding, type FindingStatus, type Severity } from './finding.js';
 
 export const REPORT_KIND = 'encryption-audit-report';
 export const REPORT_SCHEMA_VERSION = 1;
@@ -56,56 +56,75 @@ export interface AuditReport {
   readonly findings: readonly Finding[];
 }
 
-const count = <K extends string>(keys: readonly K[], values: readonly K[]): Record<K, number> => {
-  const counts = Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
-  for (const value of values) counts[value] += 1;
-  return counts;
-};
+/** The report without its findings: everything the summary and the notifications are made from. */
+export type ReportHeader = Omit<AuditReport, 'findings'>;
 
-export interface ReportInput {
+export interface ReportHeaderInput {
   readonly run: AuditRun;
   readonly location?: ReportLocation | undefined;
-  readonly findings: readonly Finding[];
+  readonly counts: FindingCounts;
   readonly changes: FindingChanges;
   readonly buckets: number;
   readonly exemptBuckets: readonly string[];
   readonly keys: number;
 }
 
-export const buildReport = ({ run, location, findings, changes, buckets, exemptBuckets, keys }: ReportInput): AuditReport => {
-  const failing = findings.filter((finding) => isFailing(finding.status));
-  return {
-    kind: REPORT_KIND,
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    run,
-    ...(location ? { location } : {}),
-    summary: {
-      buckets,
-      bucketsExempt: exemptBuckets.length,
-      keys,
-      findings: findings.length,
-      byStatus: count(FINDING_STATUSES, findings.map((finding) => finding.status)),
-      failingBySeverity: count(SEVERITIES, failing.map((finding) => finding.severity)),
-      highestFailingSeverity: highestSeverity(failing.map((finding) => finding.severity)) ?? 'none',
-      changes: {
-        new: changes.new.length,
-        changed: changes.changed.length,
-        resolved: changes.resolved.length,
-        fixed: changes.fixed.length,
-        unchanged: changes.unchanged.length,
-      },
-      page: changes.new.length > 0 || changes.changed.length > 0,
-    },
-    scope: { exemptBuckets: [...exemptBuckets].sort() },
+export const buildReportHeader = ({ run, location, counts, changes, buckets, exemptBuckets, keys }: ReportHeaderInput): ReportHeader => ({
+  kind: REPORT_KIND,
+  schemaVersion: REPORT_SCHEMA_VERSION,
+  run,
+  ...(location ? { location } : {}),
+  summary: {
+    buckets,
+    bucketsExempt: exemptBuckets.length,
+    keys,
+    findings: counts.findings,
+    byStatus: counts.byStatus,
+    failingBySeverity: counts.failingBySeverity,
+    highestFailingSeverity: highestSeverity(SEVERITIES.filter((severity) => counts.failingBySeverity[severity] > 0)) ?? 'none',
     changes: {
-      firstRun: changes.firstRun,
-      new: changes.new.map((finding) => finding.id),
-      changed: changes.changed.map(({ finding }) => finding.id),
-      resolved: changes.resolved.map(({ previous }) => previous),
-      fixed: changes.fixed.map((finding) => finding.id),
+      new: changes.new.length,
+      changed: changes.changed.length,
+      resolved: changes.resolved.length,
+      fixed: changes.fixed.length,
+      unchanged: changes.unchanged,
     },
-    findings,
-  };
+    page: changes.new.length > 0 || changes.changed.length > 0,
+  },
+  scope: { exemptBuckets: [...exemptBuckets].sort() },
+  changes: {
+    firstRun: changes.firstRun,
+    new: changes.new.map((finding) => finding.id),
+    changed: changes.changed.map(({ finding }) => finding.id),
+    resolved: changes.resolved.map(({ previous }) => previous),
+    fixed: changes.fixed.map((finding) => finding.id),
+  },
+});
+
+export const countFindings = (findings: readonly Finding[]): FindingCounts => {
+  const ledger = new FindingLedger(undefined);
+  findings.forEach((finding) => ledger.record(finding));
+  return ledger.counts();
+};
+
+/** A whole report in memory, for callers that have every finding at hand (tests, small accounts). */
+export const buildReport = (input: Omit<ReportHeaderInput, 'counts'> & { readonly findings: readonly Finding[] }): AuditReport => {
+  const { findings, ...rest } = input;
+  return { ...buildReportHeader({ ...rest, counts: countFindings(findings) }), findings: [...findings].sort(compareFindings) };
+};
+
+/**
+ * The report's JSON text is written as it goes: the header on the first line, then one finding per
+ * line. It is one JSON document, and a reader can take it a line at a time.
+ */
+export const reportJsonOpening = (header: ReportHeader): string => `${JSON.stringify(header).slice(0, -1)},\n"findings":[\n`;
+export const reportJsonFinding = (finding: Finding, first: boolean): string => `${first ? '' : ',\n'}${JSON.stringify(finding)}`;
+export const REPORT_JSON_CLOSING = '\n]}\n';
+
+/** The whole report as text, laid out as it is written. */
+export const reportJson = (report: AuditReport): string => {
+  const { findings, ...header } = report;
+  return reportJsonOpening(header) + findings.map((finding, index) => reportJsonFinding(finding, index === 0)).join('') + REPORT_JSON_CLOSING;
 };
 
 /** `2026-11-22T03:00:00.000Z` → run id `2026-11-22T030000Z` and date `2026-11-22`. */
@@ -187,4 +206,70 @@ export const readPreviousReport = (text: string): PreviousReport => {
       return finding && CHECKS.has(finding.check) ? [finding] : [];
     }),
   };
+};
+
+export type PreviousReportScan = { readonly kind: 'found'; readonly runId: string } | { readonly kind: 'unreadable'; readonly reason: string };
+
+/**
+ * A previous report read line by line, each well-formed finding of a known check handed to
+ * `onFinding` as it is read: memory holds one line, not the report. A report laid out otherwise
+ * (pretty-printed by an earlier version) is read whole instead.
+ */
+export const scanPreviousReport = async (lines: AsyncIterable<string>, onFinding: (finding: PreviousFinding) => void): Promise<PreviousReportScan> => {
+  let lineNumber = 0;
+  let opening: Record<string, unknown> | undefined;
+  let closed = false;
+  const whole: string[] = [];
+  for await (const line of lines) {
+    lineNumber += 1;
+    if (lineNumber === 1) {
+      if (line.endsWith(',') && line.startsWith('{')) {
+        try {
+          const parsed: unknown = JSON.parse(`${line.slice(0, -1)}}`);
+          if (isObject(parsed)) opening = parsed;
+        } catch {
+          opening = undefined;
+        }
+      }
+      if (!opening) whole.push(line);
+      continue;
+    }
+    if (!opening) {
+      whole.push(line);
+      continue;
+    }
+    if (lineNumber === 2) {
+      if (line !== '"findings":[') return { kind: 'unreadable', reason: 'the previous report has no findings list where one belongs' };
+      continue;
+    }
+    if (line === ']}') {
+      closed = true;
+      continue;
+    }
+    if (closed) {
+      if (line.trim() === '') continue;
+      return { kind: 'unreadable', reason: 'the previous report has text after its end' };
+    }
+    // A report without findings has an empty line between `"findings":[` and `]}`.
+    if (line.trim() === '') continue;
+    const text = line.endsWith(',') ? line.slice(0, -1) : line;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { kind: 'unreadable', reason: `line ${lineNumber} of the previous report is not valid JSON` };
+    }
+    const finding = previousFinding(value);
+    if (finding && CHECKS.has(finding.check)) onFinding(finding);
+  }
+  if (!opening) {
+    const previous = readPreviousReport(whole.join('\n'));
+    if (previous.kind === 'unreadable') return previous;
+    previous.findings.forEach(onFinding);
+    return { kind: 'found', runId: previous.runId };
+  }
+  if (opening['kind'] !== REPORT_KIND) return { kind: 'unreadable', reason: `the previous report is not an ${REPORT_KIND}` };
+  if (!closed) return { kind: 'unreadable', reason: 'the previous report ends before its findings do' };
+  const run = isObject(opening['run']) ? opening['run'] : {};
+  return { kind: 'found', runId: typeof run['runId'] === 'string' ? run['runId'] : 'unknown' };
 };

@@ -1,4 +1,5 @@
-import type { AuditReport } from './audit-report.js';
+import type { AuditReport, ReportHeader } from './audit-report.js';
+import type { FindingChanges } from './diff-findings.js';
 import { CHECKS, type CheckId } from './checks-catalogue.js';
 import { isFailing, type Finding } from './finding.js';
 
@@ -15,11 +16,9 @@ const TABLE_HEAD = ['| severity | status | resource | region | observed | expect
 const changeLine = (finding: Pick<Finding, 'severity' | 'check' | 'resource' | 'observed'>): string =>
   `- **${finding.severity}** ${code(finding.check)} ${code(finding.resource)}: ${finding.observed.replace(/\r?\n/g, ' ')}`;
 
-/** The morning report for people: what changed first, then every finding by check. */
-export const renderReportMarkdown = (report: AuditReport): string => {
-  const { run, summary, changes } = report;
-  const byId = new Map(report.findings.map((finding) => [finding.id, finding]));
-  const pick = (ids: readonly string[]): Finding[] => ids.flatMap((id) => byId.get(id) ?? []);
+/** The morning report's opening: the run, the counts, and what changed since the previous run. */
+export const markdownOpening = (header: ReportHeader, changes: FindingChanges): string => {
+  const { run, summary } = header;
   const lines: string[] = [
     `# S3 encryption audit — ${run.runDate}`,
     '',
@@ -36,23 +35,34 @@ export const renderReportMarkdown = (report: AuditReport): string => {
   const section = (title: string, items: string[]): void => {
     lines.push(`### ${title} (${items.length})`, '', ...(items.length > 0 ? items : ['None.']), '');
   };
-  section('New', pick(changes.new).map(changeLine));
-  section('Changed', pick(changes.changed).map(changeLine));
-  section('Fixed by this run', pick(changes.fixed).map((finding) => `${changeLine(finding)} → ${finding.fix?.after ?? ''}`));
-  section('Resolved', changes.resolved.map((previous) => `${changeLine(previous)} (was ${previous.status})`));
+  section('New', changes.new.map(changeLine));
+  section('Changed', changes.changed.map(({ finding }) => changeLine(finding)));
+  section('Fixed by this run', changes.fixed.map((finding) => `${changeLine(finding)} → ${finding.fix?.after ?? ''}`));
+  section('Resolved', changes.resolved.map(({ previous }) => `${changeLine(previous)} (was ${previous.status})`));
+  lines.push('## Findings by check', '', '');
+  return lines.join('\n');
+};
 
-  lines.push('## Findings by check', '');
-  const checks = [...new Set(report.findings.map((finding) => finding.check))].sort();
-  for (const check of checks) {
-    const definition = CHECKS[check as CheckId];
-    const findings = report.findings.filter((finding) => finding.check === check);
-    const failing = findings.filter((finding) => isFailing(finding.status)).length;
-    lines.push(`### ${code(check)} — ${definition?.title ?? check}`, '');
-    lines.push(`${failing} of ${findings.length} failing. Controls: ${definition && definition.controls.length > 0 ? definition.controls.join(', ') : 'none'}.`, '');
-    if (definition) lines.push(`Remediation: ${definition.remediation}`, '');
-    lines.push(...TABLE_HEAD, ...findings.map(findingRow), '');
-  }
-  const fixes = report.findings.flatMap((finding) => (finding.fix ? [{ finding, fix: finding.fix }] : []));
+/** One check's section heading; its rows (failing first) follow. */
+export const markdownCheckHeading = (check: string, counts: { readonly findings: number; readonly failing: number }): string => {
+  const definition = CHECKS[check as CheckId];
+  return [
+    `### ${code(check)} — ${definition?.title ?? check}`,
+    '',
+    `${counts.failing} of ${counts.findings} failing. Controls: ${definition && definition.controls.length > 0 ? definition.controls.join(', ') : 'none'}.`,
+    '',
+    ...(definition ? [`Remediation: ${definition.remediation}`, ''] : []),
+    ...TABLE_HEAD,
+    '',
+  ].join('\n');
+};
+
+export const markdownFindingRow = (finding: Finding): string => `${findingRow(finding)}\n`;
+
+/** After the checks: every fix the run attempted, and the buckets POLICY exempts. */
+export const markdownClosing = (fixed: readonly Finding[], exemptBuckets: readonly string[]): string => {
+  const lines: string[] = [''];
+  const fixes = fixed.flatMap((finding) => (finding.fix ? [{ finding, fix: finding.fix }] : []));
   if (fixes.length > 0) {
     lines.push('## Fixes', '', '| action | resource | outcome | before | after |', '|---|---|---|---|---|');
     for (const { finding, fix } of fixes) {
@@ -60,6 +70,21 @@ export const renderReportMarkdown = (report: AuditReport): string => {
     }
     lines.push('');
   }
-  if (report.scope.exemptBuckets.length > 0) lines.push('## Exempt buckets', '', ...report.scope.exemptBuckets.map((bucket) => `- ${code(bucket)}`), '');
+  if (exemptBuckets.length > 0) lines.push('## Exempt buckets', '', ...[...exemptBuckets].sort().map((bucket) => `- ${code(bucket)}`), '');
   return lines.join('\n');
+};
+
+/** The morning report for people, whole: what changed first, then every finding by check. */
+export const renderReportMarkdown = (report: AuditReport, changes: FindingChanges): string => {
+  const { findings, ...header } = report;
+  const parts = [markdownOpening(header, changes)];
+  const checks = [...new Set(findings.map((finding) => finding.check))].sort();
+  for (const check of checks) {
+    const ofCheck = findings.filter((finding) => finding.check === check);
+    const failing = ofCheck.filter((finding) => isFailing(finding.status));
+    parts.push(markdownCheckHeading(check, { findings: ofCheck.length, failing: failing.length }));
+    parts.push(...failing.map(markdownFindingRow), ...ofCheck.filter((finding) => !isFailing(finding.status)).map(markdownFindingRow), '\n');
+  }
+  parts.push(markdownClosing(findings, report.scope.exemptBuckets));
+  return parts.join('');
 };

@@ -33,7 +33,7 @@ const unreachableBucketFindings = (arn: string, region: string, error: FactError
   return checks.map((check) => errorFinding(CHECKS[check], { resource: arn, region, error }));
 };
 
-const bucketFindings = (facts: AuditFacts, context: AuditContext): Finding[] =>
+export const bucketFindings = (facts: AuditFacts, context: AuditContext): Finding[] =>
   facts.buckets.flatMap((bucket) => {
     const requirement = bucketRequirement(context.policy, bucket.name);
     if (requirement.kind === 'exempt') return [];
@@ -58,7 +58,7 @@ interface KeyGroup {
 }
 
 /** One set of key findings per key, however many buckets and references name it. */
-const keyFindings = (facts: AuditFacts, context: AuditContext): Finding[] => {
+export const keyFindings = (facts: AuditFacts, context: AuditContext): Finding[] => {
   const groups = new Map<string, KeyGroup>();
   for (const reference of facts.keyReferences) {
     const lookup = facts.keys.get(lookupId(reference.region, reference.reference));

@@ -47,6 +47,7 @@ interface Finding {
   region: string;
   observed: string;
   change?: string;
+  previous?: { status: string; severity: string; observed: string };
   fix?: { action: string; outcome: string; before: string; after: string };
 }
 
@@ -354,6 +355,26 @@ describe('audit-encryption bundle against moto', () => {
     const markdown = await readObject('audit-reports', jsonKey.replace(/\.json$/, '.md'));
     expect(markdown).toContain('# S3 encryption audit — 2026-03-01');
     expect(markdown).toContain('`kms-key-state`');
+    // Written as it was gathered: the header on the first line, then one finding per line, failing first.
+    const jsonText = await readObject('audit-reports', jsonKey);
+    const lines = jsonText.trimEnd().split('\n');
+    expect(lines[1]).toBe('"findings":[');
+    expect(lines.at(-1)).toBe(']}');
+    expect(lines.length).toBe(findings.length + 3);
+    const statuses = lines.slice(2, -1).map((line) => (JSON.parse(line.replace(/,$/, '')) as Finding).status);
+    const firstPassing = statuses.findIndex((status) => status !== 'failed' && status !== 'error');
+    expect(statuses.slice(firstPassing).every((status) => status !== 'failed' && status !== 'error')).toBe(true);
+    // The state for the next run is a server-side copy of the dated report, under the same key.
+    expect(await readObject('audit-reports', 'encryption-audit/latest.json')).toBe(jsonText);
+    const latestHead = await s3.send(new HeadObjectCommand({ Bucket: 'audit-reports', Key: 'encryption-audit/latest.json' }));
+    expect(latestHead).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: required, ContentType: 'application/json' });
+    // Each check's section lists its failing findings before its passing ones.
+    const tlsSection = markdown.slice(markdown.indexOf('### `s3-tls-only-policy`'));
+    const tlsRows = tlsSection.slice(0, tlsSection.indexOf('\n### ') > 0 ? tlsSection.indexOf('\n### ') : undefined).split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| severity'));
+    const rowStatuses = tlsRows.map((row) => row.split(' | ')[1]);
+    expect(rowStatuses).toContain('failed');
+    expect(rowStatuses).toContain('passed');
+    expect(rowStatuses.lastIndexOf('failed')).toBeLessThan(rowStatuses.indexOf('passed'));
     const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: 'audit-reports' }));
     expect(Contents.map((object) => object.Key).sort()).toEqual([
       'encryption-audit/2026-03-01/encryption-audit-2026-03-01T030000Z.json',
@@ -409,6 +430,10 @@ describe('audit-encryption bundle against moto', () => {
       [idOf('s3-tls-only-policy', bucketArn('tls-wrong-bucket'))]: 'resolved',
     });
     expect(finding(summary?.document.findings ?? [], 'kms-key-state', pendingDeletion)).toMatchObject({ severity: 'high', status: 'failed', observed: 'Disabled' });
+    // Changed and resolved findings carry what the previous report said, read back from it.
+    const resolvedTls = (summary?.document.findings ?? []).find((item) => item.id === idOf('s3-tls-only-policy', bucketArn('tls-wrong-bucket')));
+    const firstTls = finding(firstReport.findings, 's3-tls-only-policy', bucketArn('tls-wrong-bucket'));
+    expect(resolvedTls?.previous).toEqual({ status: firstTls?.status, severity: firstTls?.severity, observed: firstTls?.observed });
     expect(summary?.attributes['page']?.Value).toBe('true');
     expect(summary?.attributes['severity']?.Value).toBe('high');
     // Known failures stay in the report but are not paged again.

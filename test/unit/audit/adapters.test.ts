@@ -5,7 +5,10 @@ import {
   GetKeyRotationStatusCommand,
   KMSClient,
 } from '@aws-sdk/client-kms';
+import { Buffer } from 'node:buffer';
+import { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
   GetBucketNotificationConfigurationCommand,
@@ -17,6 +20,7 @@ import {
   PutBucketEncryptionCommand,
   PutObjectCommand,
   S3Client,
+  type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -239,27 +243,159 @@ describe('S3BucketEncryptionWriter', () => {
 describe('S3ReportStore', () => {
   const store = new S3ReportStore(east, 'reports', ACCOUNT);
 
-  it('writes SSE-KMS under the given key with a bucket key', async () => {
-    s3East.on(PutObjectCommand).resolves({});
-    await store.write({ key: 'encryption-audit/latest.json', body: '{}', contentType: 'application/json', kmsKeyArn: REQUIRED });
-    expect(s3East.commandCalls(PutObjectCommand)[0]?.args[0].input).toEqual({
-      Bucket: 'reports',
-      Key: 'encryption-audit/latest.json',
-      Body: '{}',
-      ContentType: 'application/json',
-      ServerSideEncryption: 'aws:kms',
-      SSEKMSKeyId: REQUIRED,
-      BucketKeyEnabled: true,
-      ExpectedBucketOwner: ACCOUNT,
+  /** What S3 would read from the request: the Body stream, whole, while the request is in flight. */
+  const collect = async (body: unknown): Promise<Buffer> => {
+    if (!(body instanceof Readable)) throw new Error(`Body is not a stream: ${typeof body}`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+    return Buffer.concat(chunks);
+  };
+
+  const pieces = async function* (): AsyncIterable<Uint8Array | string> {
+    yield '{"kind":"r",\n';
+    yield Buffer.from('"resource":"bücket → ✓"', 'utf8');
+    yield '}\n';
+  };
+  const TEXT = '{"kind":"r",\n"resource":"bücket → ✓"}\n';
+
+  it('writes a streamed body with its length, SSE-KMS under the given key with a bucket key, in the account’s own bucket', async () => {
+    let received: Buffer | undefined;
+    s3East.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+      received = await collect(input.Body);
+      return {};
     });
+    const length = Buffer.byteLength(TEXT, 'utf8');
+    expect(length).toBeGreaterThan(TEXT.length);
+    await store.write({ key: 'encryption-audit/2026-03-01/r.json', body: pieces, contentLength: length, contentType: 'application/json', kmsKeyArn: REQUIRED });
+    const inputs = s3East.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(inputs).toEqual([
+      {
+        Bucket: 'reports',
+        Key: 'encryption-audit/2026-03-01/r.json',
+        Body: expect.any(Readable),
+        ContentLength: length,
+        ContentType: 'application/json',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: REQUIRED,
+        BucketKeyEnabled: true,
+        ExpectedBucketOwner: ACCOUNT,
+      },
+    ]);
+    expect(received?.toString('utf8')).toBe(TEXT);
+    expect(received?.length).toBe(length);
   });
 
-  it('reads a report back, and no report is a value', async () => {
-    s3East.on(GetObjectCommand, { Key: 'here' }).resolves({ Body: { transformToString: async () => '{"a":1}' } as never });
+  it('retries a transient failure with the body read again from its start, and gives up after the last attempt', async () => {
+    const pauses: number[] = [];
+    const patient = new S3ReportStore(east, 'reports', ACCOUNT, 3, 100, async (ms) => {
+      pauses.push(ms);
+    });
+    const bodies: string[] = [];
+    let calls = 0;
+    s3East.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+      bodies.push((await collect(input.Body)).toString('utf8'));
+      calls += 1;
+      if (calls === 1) throw awsError('SlowDown', 503, 'Please reduce your request rate.');
+      return {};
+    });
+    const length = Buffer.byteLength(TEXT, 'utf8');
+    await patient.write({ key: 'k', body: pieces, contentLength: length, contentType: 'application/json', kmsKeyArn: REQUIRED });
+    expect(bodies).toEqual([TEXT, TEXT]);
+    expect(pauses).toHaveLength(1);
+    expect(pauses[0]).toBeGreaterThanOrEqual(50);
+    expect(pauses[0]).toBeLessThanOrEqual(100);
+
+    s3East.reset();
+    s3East.on(PutObjectCommand).rejects(awsError('InternalError', 500, 'We encountered an internal error.'));
+    await expect(patient.write({ key: 'k', body: pieces, contentLength: length, contentType: 'application/json', kmsKeyArn: REQUIRED })).rejects.toMatchObject({
+      operation: 'PutObject',
+      code: 'InternalError',
+      transient: true,
+    });
+    expect(s3East.commandCalls(PutObjectCommand)).toHaveLength(3);
+    expect(pauses).toHaveLength(3);
+  });
+
+  it('a refused write names PutObject, and is not retried', async () => {
+    s3East.on(PutObjectCommand).rejects(awsError('AccessDenied', 403, 'Access Denied'));
+    await expect(store.write({ key: 'k', body: pieces, contentLength: 1, contentType: 'text/markdown; charset=utf-8', kmsKeyArn: REQUIRED })).rejects.toMatchObject({
+      operation: 'PutObject',
+      code: 'AccessDenied',
+      httpStatus: 403,
+      transient: false,
+    });
+    expect(s3East.commandCalls(PutObjectCommand)).toHaveLength(1);
+  });
+
+  it('reads an object back a line at a time, across chunks and characters split between them', async () => {
+    const bytes = Buffer.from('{"a":1,\n"findings":[\n{"r":"ü→"},\n]}\n', 'utf8');
+    const split = bytes.indexOf(Buffer.from('→', 'utf8')) + 1; // in the middle of a three-byte character
+    s3East.on(GetObjectCommand, { Key: 'here' }).callsFake(() => ({ Body: Readable.from([bytes.subarray(0, 3), bytes.subarray(3, split), bytes.subarray(split)]) }));
+    const lines = await store.readLines('here');
+    const read: string[] = [];
+    for await (const line of lines ?? []) read.push(line);
+    expect(read).toEqual(['{"a":1,', '"findings":[', '{"r":"ü→"},', ']}']);
+    expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([{ Bucket: 'reports', Key: 'here', ExpectedBucketOwner: ACCOUNT }]);
+  });
+
+  it('no object is a value: NoSuchKey, or a bare 404', async () => {
     s3East.on(GetObjectCommand, { Key: 'missing' }).rejects(awsError('NoSuchKey', 404));
-    await expect(store.read('here')).resolves.toBe('{"a":1}');
-    await expect(store.read('missing')).resolves.toBeUndefined();
-    expect(s3East).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: 'reports', Key: 'here', ExpectedBucketOwner: ACCOUNT });
+    s3East.on(GetObjectCommand, { Key: 'headless' }).rejects(awsError('NotFound', 404));
+    await expect(store.readLines('missing')).resolves.toBeUndefined();
+    await expect(store.readLines('headless')).resolves.toBeUndefined();
+  });
+
+  it('any other failure to read names GetObject, whether before the body or in the middle of it', async () => {
+    s3East.on(GetObjectCommand, { Key: 'locked' }).rejects(awsError('AccessDenied', 403, 'Access Denied'));
+    await expect(store.readLines('locked')).rejects.toMatchObject({ operation: 'GetObject', code: 'AccessDenied', httpStatus: 403 });
+
+    const broken = new Readable({ read() {} });
+    broken.push('first line\nsecond');
+    s3East.on(GetObjectCommand, { Key: 'cut' }).resolves({ Body: broken as never });
+    const lines = await store.readLines('cut');
+    const read: string[] = [];
+    const reading = (async () => {
+      for await (const line of lines ?? []) {
+        read.push(line);
+        broken.destroy(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      }
+    })();
+    await expect(reading).rejects.toMatchObject({ operation: 'GetObject', code: 'ECONNRESET', transient: true });
+    expect(read).toEqual(['first line']);
+  });
+
+  it('copies within the bucket on the server, re-encrypted under the given key, both sides owned by the account', async () => {
+    s3East.on(CopyObjectCommand).resolves({});
+    await store.copy('audit reports/2026-03-01/r+1.json', 'audit reports/latest.json', REQUIRED);
+    expect(s3East.commandCalls(CopyObjectCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        Bucket: 'reports',
+        Key: 'audit reports/latest.json',
+        CopySource: 'reports/audit%20reports/2026-03-01/r%2B1.json',
+        MetadataDirective: 'COPY',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: REQUIRED,
+        BucketKeyEnabled: true,
+        ExpectedBucketOwner: ACCOUNT,
+        ExpectedSourceBucketOwner: ACCOUNT,
+      },
+    ]);
+  });
+
+  it('a refused copy names CopyObject', async () => {
+    s3East.on(CopyObjectCommand).rejects(awsError('InternalError', 500, 'We encountered an internal error.'));
+    await expect(store.copy('a.json', 'latest.json', REQUIRED)).rejects.toMatchObject({ operation: 'CopyObject', code: 'InternalError', transient: true });
+  });
+
+  it('without an expected owner, asks S3 for no owner check', async () => {
+    s3East.on(CopyObjectCommand).resolves({});
+    s3East.on(GetObjectCommand).rejects(awsError('NoSuchKey', 404));
+    const unowned = new S3ReportStore(east, 'reports');
+    await unowned.copy('a.json', 'latest.json', REQUIRED);
+    await unowned.readLines('latest.json');
+    expect(s3East.commandCalls(CopyObjectCommand)[0]?.args[0].input).not.toHaveProperty('ExpectedSourceBucketOwner');
+    expect(s3East.commandCalls(CopyObjectCommand)[0]?.args[0].input).not.toHaveProperty('ExpectedBucketOwner');
+    expect(s3East.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({ Bucket: 'reports', Key: 'latest.json' });
   });
 });
 

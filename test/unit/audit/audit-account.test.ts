@@ -1,5 +1,11 @@
 import { DescribeKeyCommand, EnableKeyRotationCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient } from '@aws-sdk/client-kms';
+import { Buffer } from 'node:buffer';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   GetBucketEncryptionCommand,
   GetBucketLocationCommand,
   GetBucketNotificationConfigurationCommand,
@@ -9,19 +15,22 @@ import {
   PutBucketEncryptionCommand,
   PutObjectCommand,
   S3Client,
+  type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditAccount, accountOfFunctionArn, scheduledTime, type AuditDependencies } from '../../../functions/audit-encryption/audit-account.js';
 import type { AuditRecorder } from '../../../functions/audit-encryption/audit-recorder.js';
 import { KmsKeyInspector } from '../../../shared/adapters/kms-key-inspector.js';
 import { S3BucketEncryptionWriter } from '../../../shared/adapters/s3-bucket-encryption-writer.js';
 import { S3BucketInspector } from '../../../shared/adapters/s3-bucket-inspector.js';
+import { LocalReportSpool } from '../../../shared/adapters/local-report-spool.js';
 import { S3ReportStore } from '../../../shared/adapters/s3-report-store.js';
 import { SNS_MESSAGE_BUDGET_BYTES, SnsNotificationPublisher, snsMessageBytes } from '../../../shared/adapters/sns-notification-publisher.js';
 import type { NotificationDocument } from '../../../shared/audit/audit-notifications.js';
 import type { AuditReport } from '../../../shared/audit/audit-report.js';
+import { isFailing, type Finding } from '../../../shared/audit/finding.js';
 import { ACCOUNT, REQUIRED, awsError, context } from './fixtures.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:encryption-findings';
@@ -43,10 +52,13 @@ const GOOD_POLICY = JSON.stringify({
 });
 
 const recorded: string[] = [];
+const findingsRecorded: Finding[] = [];
 const recorder: AuditRecorder = {
+  findingRecorded: (finding) => findingsRecorded.push(finding),
   factsGathered: (counts) => recorded.push(`facts ${JSON.stringify(counts)}`),
   fixAttempted: (result) => recorded.push(`fix ${result.plan.kind} ${result.outcome}`),
   previousReportUnavailable: (reason) => recorded.push(`no previous: ${reason}`),
+  previousDetailsUnavailable: (reason) => recorded.push(`no previous details: ${reason}`),
   reportNotWritten: (what) => recorded.push(`not written: ${what}`),
   runCompleted: (outcome) => recorded.push(`done ${outcome.runId}`),
 };
@@ -57,7 +69,10 @@ const dependencies = (overrides: { policy?: Parameters<typeof context>[0]; repor
   return {
     sources: { buckets: new S3BucketInspector(s3In, 'us-east-1'), keys, concurrency: 4 },
     writers: { bucketEncryption: new S3BucketEncryptionWriter(s3In, ACCOUNT), keyRotation: keys },
-    reports: overrides.reports === false ? undefined : { store: new S3ReportStore(east, 'reports', ACCOUNT), bucket: 'reports', prefix: 'encryption-audit/' },
+    reports:
+      overrides.reports === false
+        ? undefined
+        : { store: new S3ReportStore(east, 'reports', ACCOUNT), bucket: 'reports', prefix: 'encryption-audit/', openSpool: () => new LocalReportSpool({ parent: spoolRoot }) },
     publisher: new SnsNotificationPublisher(snsClient, TOPIC),
     measure: snsMessageBytes,
     budgetBytes: SNS_MESSAGE_BUDGET_BYTES,
@@ -66,11 +81,43 @@ const dependencies = (overrides: { policy?: Parameters<typeof context>[0]; repor
   };
 };
 
+/** Each run's report spool lives under here; the run must leave nothing behind. */
+const spoolRoot = mkdtempSync(join(tmpdir(), 'audit-account-test-'));
+afterEach(() => expect(readdirSync(spoolRoot)).toEqual([]));
+afterAll(() => rmSync(spoolRoot, { recursive: true, force: true }));
+
+/** The Body S3 would receive: a stream, read whole while the request is in flight (as S3 reads it). */
+const collect = async (body: PutObjectCommandInput['Body']): Promise<Buffer> => {
+  if (!(body instanceof Readable)) throw new Error(`PutObject Body is not a stream: ${typeof body}`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks);
+};
+
+const uploads = new Map<string, Buffer>();
+
+/** The text of an uploaded object, checked against the ContentLength it was sent with. */
 const putBody = (key: string): string => {
   const call = s3East.commandCalls(PutObjectCommand).find((item) => item.args[0].input.Key === key);
-  if (!call) throw new Error(`no PutObject of ${key}`);
-  return call.args[0].input.Body as string;
+  const bytes = uploads.get(key);
+  if (!call || !bytes) throw new Error(`no PutObject of ${key}`);
+  expect(call.args[0].input.ContentLength).toBe(bytes.length);
+  return bytes.toString('utf8');
 };
+
+const LATEST_COPY = {
+  Bucket: 'reports',
+  Key: 'encryption-audit/latest.json',
+  CopySource: `reports/${DATED}.json`,
+  MetadataDirective: 'COPY',
+  ServerSideEncryption: 'aws:kms',
+  SSEKMSKeyId: REQUIRED,
+  BucketKeyEnabled: true,
+  ExpectedBucketOwner: ACCOUNT,
+  ExpectedSourceBucketOwner: ACCOUNT,
+};
+
+const LATEST_READ = { Bucket: 'reports', Key: 'encryption-audit/latest.json', ExpectedBucketOwner: ACCOUNT };
 
 const published = (): NotificationDocument[] =>
   sns.commandCalls(PublishCommand).map((call) => JSON.parse(JSON.parse(call.args[0].input.Message as string).sqs) as NotificationDocument);
@@ -78,6 +125,8 @@ const published = (): NotificationDocument[] =>
 beforeEach(() => {
   for (const mock of [s3East, s3West, kms, sns]) mock.reset();
   recorded.length = 0;
+  findingsRecorded.length = 0;
+  uploads.clear();
   s3East.on(ListBucketsCommand).resolves({
     Buckets: [
       { Name: 'good-bucket', BucketRegion: 'us-east-1' },
@@ -101,7 +150,11 @@ beforeEach(() => {
   s3West.on(GetBucketPolicyCommand, { Bucket: 'eu-bucket' }).rejects(awsError('NoSuchBucketPolicy', 404));
   s3West.on(GetBucketNotificationConfigurationCommand, { Bucket: 'eu-bucket' }).resolves({});
   s3East.on(GetObjectCommand).rejects(awsError('NoSuchKey', 404));
-  s3East.on(PutObjectCommand).resolves({});
+  s3East.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+    uploads.set(input.Key as string, await collect(input.Body));
+    return {};
+  });
+  s3East.on(CopyObjectCommand).resolves({});
   kms.on(DescribeKeyCommand).resolves({
     KeyMetadata: { KeyId: '11111111-1111-1111-1111-111111111111', Arn: REQUIRED, AWSAccountId: ACCOUNT, KeyState: 'Enabled', KeyManager: 'CUSTOMER', KeySpec: 'SYMMETRIC_DEFAULT', Origin: 'AWS_KMS' },
   });
@@ -131,7 +184,10 @@ describe('auditAccount', () => {
     expect(s3East.calls().some((call) => (call.args[0].input as { Bucket?: string }).Bucket === 'scratch-bucket')).toBe(false);
     expect(kms.commandCalls(DescribeKeyCommand).map((call) => call.args[0].input)).toEqual([{ KeyId: 'alias/data' }, { KeyId: REQUIRED }]);
 
-    const report = JSON.parse(putBody(`${DATED}.json`)) as AuditReport;
+    const json = putBody(`${DATED}.json`);
+    const report = JSON.parse(json) as AuditReport;
+    // Laid out a finding a line, so the next run can read it a line at a time.
+    expect(json.split('\n')).toHaveLength(2 + report.findings.length + 2);
     const statusOf = (check: string, resource: string) => report.findings.find((item) => item.check === check && item.resource === resource)?.status;
     expect(['s3-default-encryption-kms', 's3-sse-c-blocked', 's3-tls-only-policy', 's3-policy-denies-wrong-key', 's3-realtime-coverage'].map((check) => statusOf(check, 'arn:aws:s3:::locked-bucket'))).toEqual([
       'error',
@@ -146,13 +202,30 @@ describe('auditAccount', () => {
     expect(statusOf('s3-default-encryption-kms', 'arn:aws:s3:::eu-bucket')).toBe('failed');
     expect(report.scope.exemptBuckets).toEqual(['scratch-bucket']);
 
-    // Reports: the dated JSON and Markdown, SSE-KMS under the required key, then the summary, then the state.
+    // One document, failing findings first, each group in the order audited (buckets as listed, keys last).
+    expect(report.findings.slice(0, 11).every((item) => isFailing(item.status))).toBe(true);
+    expect(report.findings.slice(11).some((item) => isFailing(item.status))).toBe(false);
+    const order = (items: readonly Finding[]) => [...new Set(items.map((item) => item.resource))];
+    expect(order(report.findings.slice(0, 11))).toEqual(['arn:aws:s3:::eu-bucket', 'arn:aws:s3:::locked-bucket']);
+    expect(order(report.findings.slice(11))).toEqual(['arn:aws:s3:::good-bucket', REQUIRED]);
+    // Every finding is recorded (logged) once, as the run makes it.
+    expect(findingsRecorded.map((item) => item.id).sort()).toEqual(report.findings.map((item) => item.id).sort());
+
+    const markdown = putBody(`${DATED}.md`);
+    expect(markdown).toContain('# S3 encryption audit — 2026-03-01');
+    expect(markdown).toContain('### New (11)');
+    expect(markdown).toContain('## Exempt buckets\n\n- `scratch-bucket`');
+
+    // Reports: the dated JSON and Markdown, streamed, SSE-KMS under the required key; then the summary; then the state.
     const puts = s3East.commandCalls(PutObjectCommand);
-    expect(puts.map((call) => ({ ...call.args[0].input, Body: typeof call.args[0].input.Body }))).toEqual(
-      [`${DATED}.json`, `${DATED}.md`, 'encryption-audit/latest.json'].map((Key) => ({
+    expect(
+      puts.map((call) => ({ ...call.args[0].input, Body: call.args[0].input.Body instanceof Readable })).sort((a, b) => String(a.Key).localeCompare(String(b.Key))),
+    ).toEqual(
+      [`${DATED}.json`, `${DATED}.md`].map((Key) => ({
         Bucket: 'reports',
         Key,
-        Body: 'string',
+        Body: true,
+        ContentLength: uploads.get(Key)?.length,
         ContentType: Key.endsWith('.md') ? 'text/markdown; charset=utf-8' : 'application/json',
         ServerSideEncryption: 'aws:kms',
         SSEKMSKeyId: REQUIRED,
@@ -161,9 +234,12 @@ describe('auditAccount', () => {
       })),
     );
     const publish = sns.commandCalls(PublishCommand)[0];
-    expect(puts[1]?.calledBefore(publish as never)).toBe(true);
-    expect(puts[2]?.calledAfter(publish as never)).toBe(true);
-    expect(putBody('encryption-audit/latest.json')).toBe(putBody(`${DATED}.json`));
+    expect(puts.every((call) => call.calledBefore(publish as never))).toBe(true);
+    // latest.json is a server-side copy of the dated JSON report, made once the summary went out.
+    const copies = s3East.commandCalls(CopyObjectCommand);
+    expect(copies.map((call) => call.args[0].input)).toEqual([LATEST_COPY]);
+    expect(copies[0]?.calledAfter(publish as never)).toBe(true);
+    expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_READ]);
 
     const input = publish?.args[0].input;
     expect(input).toEqual({
@@ -191,11 +267,17 @@ describe('auditAccount', () => {
     expect(recorded).toEqual(['facts {"buckets":3,"unreachable":0,"exempt":1,"keys":1}', 'done 2026-03-01T030000Z']);
   });
 
-  it('against the previous report, pages only for what changed and lists what was resolved', async () => {
+  it.each([
+    ['as this version writes it (a finding a line)', (text: string) => text],
+    ['pretty-printed by an earlier version', (text: string) => JSON.stringify(JSON.parse(text), null, 2)],
+  ])('against the previous report %s, pages only for what changed and lists what was resolved', async (_layout, layout) => {
     await auditAccount(dependencies(), new Date('2026-03-01T03:00:00Z'));
-    const previous = putBody('encryption-audit/latest.json');
+    // latest.json is a copy of the dated report: the next night reads that text back.
+    const previous = layout(putBody(`${DATED}.json`));
+    const before = (JSON.parse(previous) as AuditReport).findings;
     for (const mock of [s3East, sns]) mock.resetHistory();
-    s3East.on(GetObjectCommand, { Bucket: 'reports', Key: 'encryption-audit/latest.json' }).resolves({ Body: { transformToString: async () => previous } as never });
+    uploads.clear();
+    s3East.on(GetObjectCommand, LATEST_READ).callsFake(() => ({ Body: Readable.from([previous]) }));
     // Overnight: the locked bucket opened up and turned out to be unencrypted; eu-bucket got EventBridge.
     for (const command of [GetBucketPolicyCommand] as const) s3East.on(command, { Bucket: 'locked-bucket' }).rejects(awsError('NoSuchBucketPolicy', 404));
     s3East.on(GetBucketEncryptionCommand, { Bucket: 'locked-bucket' }).rejects(awsError('ServerSideEncryptionConfigurationNotFoundError', 404));
@@ -217,12 +299,65 @@ describe('auditAccount', () => {
       'resolved s3-realtime-coverage arn:aws:s3:::locked-bucket passed',
     ]);
     expect(document?.summary).toMatchObject({ page: true, severity: 'high', changes: { new: 0, changed: 4, resolved: 2 } });
+    // The changed and resolved findings are read back in full (a second pass over latest.json): what they were.
+    const earlier = (id: string) => before.find((item) => item.id === id);
+    expect(document?.findings.map((item) => item.previous)).toEqual(
+      document?.findings.map((item) => ({ status: earlier(item.id)?.status, severity: earlier(item.id)?.severity, observed: earlier(item.id)?.observed })),
+    );
+    expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_READ, LATEST_READ]);
+    const report = JSON.parse(putBody('encryption-audit/2026-03-02/encryption-audit-2026-03-02T030000Z.json')) as AuditReport;
+    expect(report.changes.resolved.map((item) => [item.check, item.resource, item.status, item.observed])).toEqual(
+      report.changes.resolved.map((item) => [item.check, item.resource, earlier(item.id)?.status, earlier(item.id)?.observed]),
+    );
+    expect(report.summary.changes).toEqual({ new: 0, changed: 4, resolved: 2, fixed: 0, unchanged: 5 });
+    expect(recorded.filter((line) => line.startsWith('no previous'))).toEqual([]);
+  });
+
+  it('when the previous findings cannot be read back a second time, the changes still page, sketched from the state', async () => {
+    await auditAccount(dependencies(), new Date('2026-03-01T03:00:00Z'));
+    const previous = putBody(`${DATED}.json`);
+    for (const mock of [s3East, sns]) mock.resetHistory();
+    uploads.clear();
+    s3East
+      .on(GetObjectCommand, LATEST_READ)
+      .callsFakeOnce(() => ({ Body: Readable.from([previous]) }))
+      .rejects(awsError('SlowDown', 503, 'Please reduce your request rate.'));
+    // Overnight: the locked bucket's encryption became readable, and absent; eu-bucket got EventBridge.
+    s3East.on(GetBucketEncryptionCommand, { Bucket: 'locked-bucket' }).rejects(awsError('ServerSideEncryptionConfigurationNotFoundError', 404));
+    s3West.on(GetBucketNotificationConfigurationCommand, { Bucket: 'eu-bucket' }).resolves({ EventBridgeConfiguration: {} });
+
+    const outcome = await auditAccount(dependencies(), new Date('2026-03-02T03:00:00Z'));
+    expect(outcome.changes).toEqual({ new: 0, changed: 2, resolved: 1, fixed: 0, unchanged: 8 });
+    expect(outcome.page).toBe(true);
+    expect(recorded).toContain(
+      'no previous details: GetObject: SlowDown: GetObject failed: SlowDown (HTTP 503): Please reduce your request rate.',
+    );
+    const [document] = published();
+    expect(document?.findings.map((item) => [item.change, item.check, item.resource, item.previous])).toEqual([
+      ['changed', 's3-default-encryption-kms', 'arn:aws:s3:::locked-bucket', { status: 'error', severity: 'medium', observed: '(the previous observation could not be read back)' }],
+      ['changed', 's3-sse-c-blocked', 'arn:aws:s3:::locked-bucket', { status: 'error', severity: 'medium', observed: '(the previous observation could not be read back)' }],
+      ['resolved', 's3-realtime-coverage', 'arn:aws:s3:::eu-bucket', { status: 'failed', severity: 'high', observed: '(the previous observation could not be read back)' }],
+    ]);
   });
 
   it('a summary that cannot be published fails the run and leaves the state alone, so the retry pages again', async () => {
     sns.on(PublishCommand).rejects(awsError('InternalError', 500));
     await expect(auditAccount(dependencies(), new Date('2026-03-01T03:00:00Z'))).rejects.toMatchObject({ operation: 'Publish', transient: true });
-    expect(s3East.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual([`${DATED}.json`, `${DATED}.md`]);
+    expect(s3East.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key).sort()).toEqual([`${DATED}.json`, `${DATED}.md`]);
+    expect(s3East.commandCalls(CopyObjectCommand)).toHaveLength(0);
+  });
+
+  it('a state that cannot be saved is said in the outcome: the report was written and the summary went out', async () => {
+    s3East.on(CopyObjectCommand).rejects(awsError('AccessDenied', 403, 'Access Denied'));
+    const outcome = await auditAccount(dependencies(), new Date('2026-03-01T03:00:00Z'));
+    expect(s3East.commandCalls(CopyObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_COPY]);
+    expect(outcome.reportError).toBe(
+      'the state for the next run was not saved (CopyObject: AccessDenied: CopyObject failed: AccessDenied (HTTP 403): Access Denied); it will page these changes again',
+    );
+    expect(outcome.report).toBeUndefined();
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(published()[0]?.summary.report).toEqual({ uri: `s3://reports/${DATED}.json`, consoleUrl: expect.stringContaining('console.aws.amazon.com') });
+    expect(recorded).toContain('not written: latest');
   });
 
   it('a report that cannot be written is said in the summary, which links nothing', async () => {
@@ -234,6 +369,9 @@ describe('auditAccount', () => {
     expect(document?.summary.report).toBeUndefined();
     expect(document?.summary.reportError).toBe(outcome.reportError);
     expect(recorded).toContain('not written: report');
+    // Both reports were tried; nothing was saved as the state for the next run.
+    expect(s3East.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key).sort()).toEqual([`${DATED}.json`, `${DATED}.md`]);
+    expect(s3East.commandCalls(CopyObjectCommand)).toHaveLength(0);
   });
 
   it('applies the fixes POLICY turns on, with the whole request, and reports them as fixed', async () => {
@@ -272,6 +410,7 @@ describe('auditAccount', () => {
     expect(outcome.report).toBeUndefined();
     expect(s3East.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(s3East.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(s3East.commandCalls(CopyObjectCommand)).toHaveLength(0);
     expect(recorded).toContain('no previous: REPORTS_BUCKET is not set: every failing finding counts as new on every run');
   });
 });

@@ -1,5 +1,6 @@
 import { DescribeKeyCommand, EnableKeyRotationCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand } from '@aws-sdk/client-kms';
 import {
+  CopyObjectCommand,
   GetBucketEncryptionCommand,
   GetBucketNotificationConfigurationCommand,
   GetBucketPolicyCommand,
@@ -130,14 +131,28 @@ describe('enforcer audit', () => {
     s3.on(ListBucketsCommand).resolves({ Buckets: [] });
     s3.on(GetObjectCommand).rejects(s3Error('NoSuchKey', 404));
     s3.on(PutObjectCommand).resolves({});
+    s3.on(CopyObjectCommand).resolves({});
     const { io } = await audit(['--account-id', ACCOUNT, '--reports-bucket', 'reports-bucket']);
     expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([
       { Bucket: 'reports-bucket', Key: 'encryption-audit/latest.json', ExpectedBucketOwner: ACCOUNT },
     ]);
-    expect(s3.commandCalls(PutObjectCommand).map((call) => [call.args[0].input.Key, call.args[0].input.SSEKMSKeyId])).toEqual([
+    expect(s3.commandCalls(PutObjectCommand).map((call) => [call.args[0].input.Key, call.args[0].input.SSEKMSKeyId]).sort()).toEqual([
       ['encryption-audit/2026-11-22/encryption-audit-2026-11-22T030000Z.json', REQUIRED],
       ['encryption-audit/2026-11-22/encryption-audit-2026-11-22T030000Z.md', REQUIRED],
-      ['encryption-audit/latest.json', REQUIRED],
+    ]);
+    // The state for the next run: a server-side copy of the dated JSON report.
+    expect(s3.commandCalls(CopyObjectCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        Bucket: 'reports-bucket',
+        Key: 'encryption-audit/latest.json',
+        CopySource: 'reports-bucket/encryption-audit/2026-11-22/encryption-audit-2026-11-22T030000Z.json',
+        MetadataDirective: 'COPY',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: REQUIRED,
+        BucketKeyEnabled: true,
+        ExpectedBucketOwner: ACCOUNT,
+        ExpectedSourceBucketOwner: ACCOUNT,
+      },
     ]);
     expect(io.stdout.text).toContain('Report: s3://reports-bucket/encryption-audit/2026-11-22/encryption-audit-2026-11-22T030000Z.json\n');
   });

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { CHECKS, type CheckId } from '../../../shared/audit/checks-catalogue.js';
+import { makeFinding } from '../../../shared/audit/checks/make-finding.js';
+import { FindingLedger, previousStateOf, type PreviousFinding } from '../../../shared/audit/diff-findings.js';
+import type { Finding } from '../../../shared/audit/finding.js';
+
+const finding = (resource: string, status: Finding['status'], observed = 'o', options: { severity?: Finding['severity']; check?: CheckId } = {}): Finding =>
+  makeFinding(CHECKS[options.check ?? 's3-default-encryption-kms'], { resource, region: 'us-east-1', status, observed, expected: 'e', severity: options.severity });
+
+const previous = (item: Finding): PreviousFinding => ({
+  id: item.id,
+  check: item.check,
+  severity: item.severity,
+  status: item.status,
+  resource: item.resource,
+  region: item.region,
+  title: item.title,
+  observed: item.observed,
+  expected: item.expected,
+  remediation: item.remediation,
+});
+
+const ledgerOf = (before: readonly Finding[] | undefined, now: readonly Finding[]): FindingLedger => {
+  const ledger = new FindingLedger(before ? previousStateOf('2026-03-01T030000Z', before.map(previous)) : undefined);
+  now.forEach((item) => ledger.record(item));
+  return ledger;
+};
+
+const SKETCHED = '(the previous observation could not be read back)';
+
+describe('FindingLedger', () => {
+  it('counts every finding by status, failing ones by severity, and each check’s findings and failures', () => {
+    const ledger = ledgerOf(undefined, [
+      finding('a', 'failed', 'o', { severity: 'critical' }),
+      finding('a', 'error', 'o', { check: 's3-tls-only-policy' }),
+      finding('b', 'passed', 'o', { check: 's3-tls-only-policy' }),
+      finding('c', 'fixed'),
+      finding('d', 'informational', 'o', { check: 's3-object-sample' }),
+      finding('e', 'failed', 'o', { check: 'kms-key-rotation' }),
+    ]);
+    const counts = ledger.counts();
+    expect(counts.findings).toBe(6);
+    expect(counts.byStatus).toEqual({ failed: 2, error: 1, fixed: 1, passed: 1, informational: 1 });
+    expect(counts.failingBySeverity).toEqual({ critical: 1, high: 0, medium: 2, low: 0, informational: 0 });
+    expect(Object.fromEntries(counts.byCheck)).toEqual({
+      's3-default-encryption-kms': { findings: 2, failing: 1 },
+      's3-tls-only-policy': { findings: 2, failing: 1 },
+      's3-object-sample': { findings: 1, failing: 0 },
+      'kms-key-rotation': { findings: 1, failing: 1 },
+    });
+    // The counts handed out are copies: recording more does not change them.
+    ledger.record(finding('f', 'failed'));
+    expect(counts.findings).toBe(6);
+    expect(ledger.counts().findings).toBe(7);
+  });
+
+  it('on a first run, everything failing is new, fixes are fixed, and nothing is needed from a previous report', () => {
+    const ledger = ledgerOf(undefined, [finding('a', 'failed'), finding('b', 'passed'), finding('c', 'error'), finding('d', 'fixed')]);
+    expect(ledger.previousDetailsNeeded()).toEqual(new Set());
+    const changes = ledger.changes(new Map());
+    expect(changes).toMatchObject({ firstRun: true, changed: [], resolved: [], unchanged: 0 });
+    expect(changes.new.map((item) => item.resource)).toEqual(['a', 'c']);
+    expect(changes.fixed.map((item) => item.resource)).toEqual(['d']);
+  });
+
+  it('an empty previous report is not a first run', () => {
+    const changes = ledgerOf([], [finding('a', 'failed')]).changes(new Map());
+    expect(changes.firstRun).toBe(false);
+    expect(changes.new.map((item) => item.resource)).toEqual(['a']);
+  });
+
+  it('separates new, changed, unchanged (counted only), fixed and resolved', () => {
+    const before = [
+      finding('known', 'failed'),
+      finding('worse', 'failed', 'o', { severity: 'medium' }),
+      finding('reworded', 'failed', 'was none'),
+      finding('now-failed', 'error'),
+      finding('gone', 'failed'),
+      finding('better', 'error'),
+      finding('fixed-known', 'failed'),
+      finding('was-ok', 'passed'),
+    ];
+    const now = [
+      finding('known', 'failed'),
+      finding('worse', 'failed', 'o', { severity: 'critical' }),
+      finding('reworded', 'failed', 'now SSE-S3'),
+      finding('now-failed', 'failed'),
+      finding('better', 'passed'),
+      finding('fixed-known', 'fixed'),
+      finding('fixed-new', 'fixed'),
+      finding('was-ok', 'failed'),
+      finding('brand-new', 'error'),
+    ];
+    const ledger = ledgerOf(before, now);
+    const changes = ledger.changes(new Map(before.map((item) => [item.id, previous(item)])));
+    expect(changes.firstRun).toBe(false);
+    // A finding that passed last run is as good as absent: failing now is new.
+    expect(changes.new.map((item) => item.resource)).toEqual(['was-ok', 'brand-new']);
+    expect(changes.changed.map(({ finding: item, previous: earlier }) => [item.resource, earlier.status, item.status, earlier.severity, item.severity, earlier.observed, item.observed])).toEqual([
+      ['worse', 'failed', 'failed', 'medium', 'critical', 'o', 'o'],
+      ['reworded', 'failed', 'failed', 'high', 'high', 'was none', 'now SSE-S3'],
+      ['now-failed', 'error', 'failed', 'high', 'high', 'o', 'o'],
+    ]);
+    expect(changes.unchanged).toBe(1);
+    expect(changes.fixed.map((item) => item.resource)).toEqual(['fixed-known', 'fixed-new']);
+    // Resolved in the previous report's order; with this run's finding when the check still ran.
+    expect(changes.resolved.map(({ previous: earlier, current }) => [earlier.resource, earlier.status, current?.status])).toEqual([
+      ['gone', 'failed', undefined],
+      ['better', 'error', 'passed'],
+    ]);
+    expect(changes.resolved[0]).not.toHaveProperty('current');
+  });
+
+  it('needs the previous details of the changed and the resolved only, not of the unchanged or the fixed', () => {
+    const before = [finding('known', 'failed'), finding('changed', 'error'), finding('gone', 'failed'), finding('better', 'failed'), finding('fixed', 'failed')];
+    const ledger = ledgerOf(before, [finding('known', 'failed'), finding('changed', 'failed'), finding('better', 'passed'), finding('fixed', 'fixed')]);
+    const ids = (...resources: string[]) => new Set(resources.map((resource) => finding(resource, 'failed').id));
+    expect(ledger.previousDetailsNeeded()).toEqual(ids('changed', 'gone', 'better'));
+  });
+
+  it('uses the details it is given, and sketches a previous finding it was not given from the state and this run’s finding', () => {
+    const changedBefore = finding('changed', 'error', 'could not read', { severity: 'medium' });
+    const goneBefore = finding('gone', 'failed', 'unencrypted', { check: 's3-tls-only-policy' });
+    const betterBefore = finding('better', 'failed', 'no rule', { check: 'kms-key-rotation' });
+    const before = [changedBefore, goneBefore, betterBefore];
+    const changedNow = finding('changed', 'failed', 'SSE-S3');
+    const betterNow = finding('better', 'passed', 'rotates', { check: 'kms-key-rotation' });
+    const ledger = ledgerOf(before, [changedNow, betterNow]);
+
+    const full = ledger.changes(new Map(before.map((item) => [item.id, previous(item)])));
+    expect(full.changed.map(({ previous: earlier }) => earlier)).toEqual([previous(changedBefore)]);
+    expect(full.resolved.map(({ previous: earlier }) => earlier)).toEqual([previous(goneBefore), previous(betterBefore)]);
+
+    // Nothing could be read back: status and severity come from the state; what this run knows fills the rest.
+    const sketched = ledger.changes(new Map());
+    expect(sketched.changed).toEqual([
+      {
+        finding: changedNow,
+        previous: {
+          id: changedNow.id,
+          check: 's3-default-encryption-kms',
+          severity: 'medium',
+          status: 'error',
+          resource: 'changed',
+          region: 'us-east-1',
+          title: changedNow.title,
+          observed: SKETCHED,
+          expected: 'e',
+          remediation: changedNow.remediation,
+        },
+      },
+    ]);
+    expect(sketched.resolved).toEqual([
+      {
+        // The resource is gone: only the id (which names the check) and the state are left.
+        previous: {
+          id: goneBefore.id,
+          check: 's3-tls-only-policy',
+          severity: 'medium',
+          status: 'failed',
+          resource: '(not recorded)',
+          region: '',
+          title: 's3-tls-only-policy',
+          observed: SKETCHED,
+          expected: '',
+          remediation: '',
+        },
+      },
+      {
+        previous: {
+          id: betterBefore.id,
+          check: 'kms-key-rotation',
+          severity: 'medium',
+          status: 'failed',
+          resource: 'better',
+          region: 'us-east-1',
+          title: betterNow.title,
+          observed: SKETCHED,
+          expected: 'e',
+          remediation: betterNow.remediation,
+        },
+        current: betterNow,
+      },
+    ]);
+  });
+
+  it('compares observations by digest: the same text is unchanged, any other text is a change', () => {
+    const long = 'x'.repeat(900);
+    const ledger = ledgerOf([finding('same', 'failed', long), finding('other', 'failed', long)], [finding('same', 'failed', long), finding('other', 'failed', `${long}y`)]);
+    const changes = ledger.changes(new Map());
+    expect(changes.unchanged).toBe(1);
+    expect(changes.changed.map(({ finding: item }) => item.resource)).toEqual(['other']);
+  });
+});
