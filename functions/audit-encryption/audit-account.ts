@@ -10,8 +10,8 @@ import {
   type ReportHeader,
   type ReportLocation,
 } from '../../shared/audit/audit-report.js';
-import { FindingLedger, previousEntryOf, type PreviousEntry, type PreviousFinding, type PreviousState } from '../../shared/audit/diff-findings.js';
-import { compareFindings, isFailing, type Finding, type FindingStatus } from '../../shared/audit/finding.js';
+import { FindingLedger, PreviousFailures, idDigest, type PreviousFinding, type PreviousState } from '../../shared/audit/diff-findings.js';
+import { compareFindings, type Finding, type FindingStatus } from '../../shared/audit/finding.js';
 import { bucketKeyReferences, policyKeyReferences } from '../../shared/audit/key-references.js';
 import { planFixes, withFixResults } from '../../shared/audit/plan-fixes.js';
 import { bucketFindings, keyFindings } from '../../shared/audit/run-checks.js';
@@ -77,15 +77,13 @@ const readPreviousState = async (deps: AuditDependencies): Promise<PreviousState
   try {
     const lines = await deps.reports.store.readLines(latestReportKey(deps.reports.prefix));
     if (!lines) return undefined;
-    const failing = new Map<string, PreviousEntry>();
-    const scan = await scanPreviousReport(lines, (finding) => {
-      if (isFailing(finding.status)) failing.set(finding.id, previousEntryOf(finding));
-    });
+    const failing = PreviousFailures.collect();
+    const scan = await scanPreviousReport(lines, (finding) => failing.add(finding));
     if (scan.kind === 'unreadable') {
       deps.recorder.previousReportUnavailable(scan.reason);
       return undefined;
     }
-    return { runId: scan.runId, failing };
+    return { runId: scan.runId, failing: failing.build() };
   } catch (error) {
     deps.recorder.previousReportUnavailable(`the previous report could not be read (${describeError(error)})`);
     return undefined;
@@ -96,8 +94,8 @@ const readPreviousState = async (deps: AuditDependencies): Promise<PreviousState
  * The previous findings the changes show in full (changed and resolved ones), read back from the
  * same report. Only when there are any; a failed read leaves them sketched from what the state holds.
  */
-const readPreviousDetails = async (deps: AuditDependencies, ids: ReadonlySet<string>): Promise<Map<string, PreviousFinding>> => {
-  const details = new Map<string, PreviousFinding>();
+const readPreviousDetails = async (deps: AuditDependencies, ids: ReadonlySet<number>): Promise<Map<number, PreviousFinding>> => {
+  const details = new Map<number, PreviousFinding>();
   if (ids.size === 0 || !deps.reports) return details;
   try {
     const lines = await deps.reports.store.readLines(latestReportKey(deps.reports.prefix));
@@ -106,7 +104,8 @@ const readPreviousDetails = async (deps: AuditDependencies, ids: ReadonlySet<str
       return details;
     }
     const scan = await scanPreviousReport(lines, (finding) => {
-      if (ids.has(finding.id)) details.set(finding.id, finding);
+      const digest = idDigest(finding.id);
+      if (ids.has(digest)) details.set(digest, finding);
     });
     if (scan.kind === 'unreadable') deps.recorder.previousDetailsUnavailable(scan.reason);
   } catch (error) {
@@ -143,17 +142,21 @@ const auditBucket = async (deps: AuditDependencies, directory: KeyDirectory, lis
 export const auditAccount = async (deps: AuditDependencies, startedAt: Date): Promise<AuditOutcome> => {
   const { context, sources } = deps;
   const previousReading = readPreviousState(deps);
-  let listed: ListedBucket[];
+  // Buckets a page at a time, the next page asked for while this one is audited: memory holds one page.
+  const pages = sources.buckets.bucketPages()[Symbol.asyncIterator]();
+  const nextPage = (): Promise<IteratorResult<readonly ListedBucket[]>> => {
+    const next = pages.next();
+    next.catch(() => undefined); // awaited below; a failure is thrown there
+    return next;
+  };
+  let page: IteratorResult<readonly ListedBucket[]>;
   try {
-    listed = await sources.buckets.listBuckets();
+    page = await nextPage();
   } catch (error) {
     // Nothing to audit; the read already under way ends before the invocation does.
     await previousReading;
     throw error;
   }
-  const exemptBuckets = listed.filter((bucket) => bucketRequirement(context.policy, bucket.name).kind === 'exempt').map((bucket) => bucket.name);
-  const exempt = new Set(exemptBuckets);
-  const audited = listed.filter((bucket) => !exempt.has(bucket.name));
 
   const directory = new KeyDirectory(sources);
   await directory.resolve(policyKeyReferences(context.policy, context.homeRegion), sources.concurrency);
@@ -169,16 +172,28 @@ export const auditAccount = async (deps: AuditDependencies, startedAt: Date): Pr
       deps.recorder.findingRecorded(finding);
     };
 
+    const exemptBuckets: string[] = [];
+    let audited = 0;
     let unreachable = 0;
-    await forEachBoundedInOrder(
-      audited,
-      sources.concurrency,
-      (bucket) => auditBucket(deps, directory, bucket),
-      (bucket) => {
-        if (bucket.unreachable) unreachable += 1;
-        bucket.findings.forEach(record);
-      },
-    );
+    while (!page.done) {
+      const following = nextPage();
+      const buckets = page.value.filter((bucket) => {
+        const exempt = bucketRequirement(context.policy, bucket.name).kind === 'exempt';
+        if (exempt) exemptBuckets.push(bucket.name);
+        return !exempt;
+      });
+      audited += buckets.length;
+      await forEachBoundedInOrder(
+        buckets,
+        sources.concurrency,
+        (bucket) => auditBucket(deps, directory, bucket),
+        (bucket) => {
+          if (bucket.unreachable) unreachable += 1;
+          bucket.findings.forEach(record);
+        },
+      );
+      page = await following;
+    }
 
     const keyFacts: AuditFacts = { buckets: [], exemptBuckets, keyReferences: directory.namedReferences(), keys: directory.known };
     const keyChecked = keyFindings(keyFacts, context).sort(compareFindings);
@@ -186,7 +201,7 @@ export const auditAccount = async (deps: AuditDependencies, startedAt: Date): Pr
     keyFixes.forEach((result) => deps.recorder.fixAttempted(result));
     withFixResults(keyChecked, keyFixes).forEach(record);
     const keyCount = new Set([...directory.known.values()].flatMap((lookup) => (lookup.kind === 'found' ? [lookup.key.arn] : []))).size;
-    deps.recorder.factsGathered({ buckets: audited.length, unreachable, exempt: exemptBuckets.length, keys: keyCount });
+    deps.recorder.factsGathered({ buckets: audited, unreachable, exempt: exemptBuckets.length, keys: keyCount });
 
     const changes = ledger.changes(await readPreviousDetails(deps, ledger.previousDetailsNeeded()));
     const counts = ledger.counts();
@@ -201,7 +216,7 @@ export const auditAccount = async (deps: AuditDependencies, startedAt: Date): Pr
     const location: ReportLocation | undefined = deps.reports
       ? reportLocation(deps.reports.bucket, deps.reports.prefix, identity, context.homeRegion, partitionOf(context.homeRegion))
       : undefined;
-    const headerInput = { run, counts, changes, buckets: audited.length, exemptBuckets, keys: keyCount };
+    const headerInput = { run, counts, changes, buckets: audited, exemptBuckets, keys: keyCount };
     const header = buildReportHeader({ ...headerInput, location });
 
     let reportError: string | undefined;
@@ -240,7 +255,7 @@ export const auditAccount = async (deps: AuditDependencies, startedAt: Date): Pr
     const outcome: AuditOutcome = {
       runId: identity.runId,
       runDate: identity.runDate,
-      buckets: audited.length,
+      buckets: audited,
       keys: keyCount,
       findings: header.summary.byStatus,
       changes: header.summary.changes,

@@ -106,10 +106,13 @@ export const lookUpKey = async (sources: FactSources, region: string, reference:
  * Every key the run needs, each looked up once however many buckets name it (a second bucket naming
  * a key waits on the first one's lookup), with everyone who named it.
  */
+/** Who names a key is listed up to this many; the rest are counted (a key a whole account uses is named by thousands). */
+export const NAMED_BY_LISTED = 25;
+
 export class KeyDirectory {
   private readonly pending = new Map<string, Promise<void>>();
   private readonly lookups = new Map<string, KeyLookup>();
-  private readonly references = new Map<string, { readonly region: string; readonly reference: string; readonly namedBy: Set<string> }>();
+  private readonly references = new Map<string, { readonly region: string; readonly reference: string; readonly namedBy: Set<string>; more: number }>();
 
   constructor(private readonly sources: FactSources) {}
 
@@ -118,9 +121,13 @@ export class KeyDirectory {
     return this.lookups;
   }
 
-  /** Every reference so far, with who named it. */
+  /** Every reference so far, with who named it (the first NAMED_BY_LISTED, then how many more). */
   namedReferences(): KeyReference[] {
-    return [...this.references.values()].map(({ region, reference, namedBy }) => ({ region, reference, namedBy: [...namedBy].sort() }));
+    return [...this.references.values()].map(({ region, reference, namedBy, more }) => ({
+      region,
+      reference,
+      namedBy: [...[...namedBy].sort(), ...(more > 0 ? [`and ${more} more`] : [])],
+    }));
   }
 
   /** Looks up what is not known yet, `concurrency` at a time; resolves once every one is known. */
@@ -129,8 +136,12 @@ export class KeyDirectory {
     const missing: KeyReference[] = [];
     for (const reference of references) {
       const id = lookupId(reference.region, reference.reference);
-      const entry = this.references.get(id) ?? { region: reference.region, reference: reference.reference, namedBy: new Set<string>() };
-      reference.namedBy.forEach((name) => entry.namedBy.add(name));
+      const entry = this.references.get(id) ?? { region: reference.region, reference: reference.reference, namedBy: new Set<string>(), more: 0 };
+      for (const name of reference.namedBy) {
+        if (entry.namedBy.has(name)) continue;
+        if (entry.namedBy.size < NAMED_BY_LISTED) entry.namedBy.add(name);
+        else entry.more += 1;
+      }
       this.references.set(id, entry);
       const pending = this.pending.get(id);
       if (pending) waits.push(pending);

@@ -34,19 +34,15 @@ export class S3BucketInspector implements BucketInspector {
     private readonly homeRegion: string,
   ) {}
 
-  async listBuckets(): Promise<ListedBucket[]> {
-    const buckets: ListedBucket[] = [];
+  async *bucketPages(): AsyncIterable<readonly ListedBucket[]> {
     let token: string | undefined;
     do {
       const page = await this.call('ListBuckets', () =>
         this.s3In(this.homeRegion).send(new ListBucketsCommand({ MaxBuckets: BUCKETS_PER_PAGE, ...(token ? { ContinuationToken: token } : {}) })),
       );
-      for (const bucket of page.Buckets ?? []) {
-        if (bucket.Name) buckets.push({ name: bucket.Name, ...(bucket.BucketRegion ? { region: bucket.BucketRegion } : {}) });
-      }
+      yield (page.Buckets ?? []).flatMap((bucket) => (bucket.Name ? [{ name: bucket.Name, ...(bucket.BucketRegion ? { region: bucket.BucketRegion } : {}) }] : []));
       token = page.ContinuationToken;
     } while (token);
-    return buckets;
   }
 
   async regionOf(bucket: string): Promise<string> {

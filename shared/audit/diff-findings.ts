@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FINDING_STATUSES, SEVERITIES, isFailing, type Finding, type FindingStatus, type Severity } from './finding.js';
+import { FINDING_STATUSES, SEVERITIES, compareSeverity, compareText, isFailing, type Finding, type FindingStatus, type Severity } from './finding.js';
 
 /** What a previous run's report says about one finding: enough to tell what changed. */
 export interface PreviousFinding {
@@ -15,26 +15,109 @@ export interface PreviousFinding {
   readonly remediation: string;
 }
 
-/** A previous failing finding, compactly: what the comparison needs, and nothing else. */
-export interface PreviousEntry {
-  readonly status: FindingStatus;
-  readonly severity: Severity;
-  readonly observedDigest: string;
+/** 48 bits of the SHA-256 of a finding id: exact in a number, and unique among millions of ids. */
+export const idDigest = (id: string): number => createHash('sha256').update(id).digest().readUIntBE(0, 6);
+
+/** Status, severity and observation in 32 bits: equal digests mean nothing changed worth paging. */
+export const stateDigest = (finding: Pick<PreviousFinding, 'status' | 'severity' | 'observed'>): number =>
+  createHash('sha256').update(`${finding.status}\u0000${finding.severity}\u0000${finding.observed}`).digest().readUInt32BE(0);
+
+/**
+ * The previous run's failing findings, compactly: for each, the digest of its id, the digest of its
+ * state, its severity and status — 14 bytes, in typed arrays sorted by id digest. A finding that
+ * passed last run is as good as absent, so only failing ones are kept.
+ */
+export class PreviousFailures {
+  private constructor(
+    private readonly ids: Float64Array,
+    private readonly states: Uint32Array,
+    private readonly severities: Uint8Array,
+    private readonly statuses: Uint8Array,
+  ) {}
+
+  static collect(): { add(finding: PreviousFinding): void; build(): PreviousFailures } {
+    let ids = new Float64Array(1024);
+    let states = new Uint32Array(1024);
+    let facets = new Uint16Array(1024);
+    let size = 0;
+    return {
+      add(finding) {
+        if (!isFailing(finding.status)) return;
+        if (size === ids.length) {
+          const grow = <T extends Float64Array | Uint32Array | Uint16Array>(from: T, make: (length: number) => T): T => {
+            const to = make(from.length * 2);
+            to.set(from);
+            return to;
+          };
+          ids = grow(ids, (length) => new Float64Array(length));
+          states = grow(states, (length) => new Uint32Array(length));
+          facets = grow(facets, (length) => new Uint16Array(length));
+        }
+        ids[size] = idDigest(finding.id);
+        states[size] = stateDigest(finding);
+        facets[size] = SEVERITIES.indexOf(finding.severity) * 16 + FINDING_STATUSES.indexOf(finding.status);
+        size += 1;
+      },
+      build() {
+        const order = Array.from({ length: size }, (_, index) => index).sort((a, b) => (ids[a] as number) - (ids[b] as number));
+        const built = new PreviousFailures(new Float64Array(size), new Uint32Array(size), new Uint8Array(size), new Uint8Array(size));
+        order.forEach((from, to) => {
+          built.ids[to] = ids[from] as number;
+          built.states[to] = states[from] as number;
+          built.severities[to] = Math.floor((facets[from] as number) / 16);
+          built.statuses[to] = (facets[from] as number) % 16;
+        });
+        return built;
+      },
+    };
+  }
+
+  static of(findings: readonly PreviousFinding[]): PreviousFailures {
+    const collector = PreviousFailures.collect();
+    findings.forEach((finding) => collector.add(finding));
+    return collector.build();
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** The position of the failure with this id digest, or -1. */
+  indexOf(digest: number): number {
+    let low = 0;
+    let high = this.ids.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const value = this.ids[middle] as number;
+      if (value === digest) return middle;
+      if (value < digest) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
+  }
+
+  idAt(index: number): number {
+    return this.ids[index] as number;
+  }
+
+  stateAt(index: number): number {
+    return this.states[index] as number;
+  }
+
+  severityAt(index: number): Severity {
+    return SEVERITIES[this.severities[index] as number] as Severity;
+  }
+
+  statusAt(index: number): FindingStatus {
+    return FINDING_STATUSES[this.statuses[index] as number] as FindingStatus;
+  }
 }
 
-/** The previous run as state: its failing findings by id (a finding that passed is as good as absent). */
+/** The previous run as state. */
 export interface PreviousState {
   readonly runId: string;
-  readonly failing: ReadonlyMap<string, PreviousEntry>;
+  readonly failing: PreviousFailures;
 }
-
-export const observedDigest = (observed: string): string => createHash('sha256').update(observed).digest('base64').slice(0, 22);
-
-export const previousEntryOf = (finding: PreviousFinding): PreviousEntry => ({
-  status: finding.status,
-  severity: finding.severity,
-  observedDigest: observedDigest(finding.observed),
-});
 
 export interface ChangedFinding {
   readonly finding: Finding;
@@ -73,12 +156,12 @@ export interface FindingCounts {
 
 const zeros = <K extends string>(keys: readonly K[]): Record<K, number> => Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
 
-/** A stand-in for a previous finding whose details could not be read back: its id names the check. */
-const sketchOf = (id: string, entry: PreviousEntry, current?: Finding): PreviousFinding => ({
+/** A stand-in for a previous finding whose details could not be read back. */
+const sketchOf = (id: string, severity: Severity, status: FindingStatus, current?: Finding): PreviousFinding => ({
   id,
   check: current?.check ?? id.split('/')[0] ?? id,
-  severity: entry.severity,
-  status: entry.status,
+  severity,
+  status,
   resource: current?.resource ?? '(not recorded)',
   region: current?.region ?? '',
   title: current?.title ?? id.split('/')[0] ?? id,
@@ -87,11 +170,14 @@ const sketchOf = (id: string, entry: PreviousEntry, current?: Finding): Previous
   remediation: current?.remediation ?? '',
 });
 
+/** The previous findings' details, by the digest of their id. */
+export type PreviousDetails = ReadonlyMap<number, PreviousFinding>;
+
 /**
- * This run's findings against the previous run's, one finding at a time: the ledger keeps counts
- * and the findings that changed, never the unchanged ones, so its memory grows with what changed,
- * not with the size of the account. Ids are stable (check + resource), so the same known failure
- * is `unchanged` night after night and pages nobody.
+ * This run's findings against the previous run's, one finding at a time: the ledger keeps counts,
+ * a bit per previous failure and the findings that changed — never the unchanged ones — so its
+ * memory grows with what changed, not with the size of the account. Ids are stable (check +
+ * resource), so the same known failure is `unchanged` night after night and pages nobody.
  */
 export class FindingLedger {
   private readonly byStatus = zeros(FINDING_STATUSES);
@@ -102,12 +188,14 @@ export class FindingLedger {
   private readonly changedFindings: Finding[] = [];
   private readonly fixedFindings: Finding[] = [];
   private unchanged = 0;
-  /** Previous failures that still fail, or were fixed: not resolved. */
-  private readonly carried = new Set<string>();
-  /** Previous failures that no longer fail: resolved, with this run's finding. */
-  private readonly nowPassing = new Map<string, Finding>();
+  /** Per previous failure: it still fails, or was fixed (not resolved). */
+  private readonly carried: Uint8Array;
+  /** Previous failures that no longer fail, by position: resolved, with this run's finding. */
+  private readonly nowPassing = new Map<number, Finding>();
 
-  constructor(private readonly previous: PreviousState | undefined) {}
+  constructor(private readonly previous: PreviousState | undefined) {
+    this.carried = new Uint8Array(previous?.failing.size ?? 0);
+  }
 
   record(finding: Finding): void {
     this.total += 1;
@@ -119,48 +207,64 @@ export class FindingLedger {
     if (failing) check.failing += 1;
     this.byCheck.set(finding.check, check);
 
-    const earlier = this.previous?.failing.get(finding.id);
+    const earlier = this.previous ? this.previous.failing.indexOf(idDigest(finding.id)) : -1;
     if (finding.status === 'fixed') {
       this.fixedFindings.push(finding);
-      if (earlier) this.carried.add(finding.id);
+      if (earlier >= 0) this.carried[earlier] = 1;
       return;
     }
     if (!failing) {
-      if (earlier) this.nowPassing.set(finding.id, finding);
+      if (earlier >= 0) this.nowPassing.set(earlier, finding);
       return;
     }
-    if (!earlier) {
+    if (earlier < 0) {
       this.newFindings.push(finding);
       return;
     }
-    this.carried.add(finding.id);
-    if (earlier.status !== finding.status || earlier.severity !== finding.severity || earlier.observedDigest !== observedDigest(finding.observed)) {
-      this.changedFindings.push(finding);
-    } else this.unchanged += 1;
+    this.carried[earlier] = 1;
+    if ((this.previous as PreviousState).failing.stateAt(earlier) !== stateDigest(finding)) this.changedFindings.push(finding);
+    else this.unchanged += 1;
   }
 
   counts(): FindingCounts {
     return { findings: this.total, byStatus: { ...this.byStatus }, failingBySeverity: { ...this.failingBySeverity }, byCheck: new Map(this.byCheck) };
   }
 
-  /** Ids of previous findings whose details the changes show: the changed and the resolved. */
-  previousDetailsNeeded(): Set<string> {
-    const ids = new Set(this.changedFindings.map((finding) => finding.id));
-    for (const id of this.previous?.failing.keys() ?? []) if (!this.carried.has(id)) ids.add(id);
-    return ids;
+  /** Digests of the ids of previous findings whose details the changes show: the changed and the resolved. */
+  previousDetailsNeeded(): Set<number> {
+    const digests = new Set(this.changedFindings.map((finding) => idDigest(finding.id)));
+    const failing = this.previous?.failing;
+    if (failing) for (let index = 0; index < failing.size; index += 1) if (this.carried[index] === 0) digests.add(failing.idAt(index));
+    return digests;
   }
 
-  /** The changes, given the previous findings' details (by id) that `previousDetailsNeeded` named. */
-  changes(details: ReadonlyMap<string, PreviousFinding>): FindingChanges {
-    const previous = this.previous?.failing ?? new Map<string, PreviousEntry>();
-    const detail = (id: string, entry: PreviousEntry, current?: Finding): PreviousFinding => details.get(id) ?? sketchOf(id, entry, current);
-    const changed = this.changedFindings.map((finding) => ({ finding, previous: detail(finding.id, previous.get(finding.id) as PreviousEntry, finding) }));
+  /** The changes, given the previous findings' details that `previousDetailsNeeded` named. */
+  changes(details: PreviousDetails): FindingChanges {
+    const failing = this.previous?.failing;
+    const changed = this.changedFindings.map((finding) => {
+      const digest = idDigest(finding.id);
+      const index = failing?.indexOf(digest) ?? -1;
+      const sketch = (): PreviousFinding => sketchOf(finding.id, failing?.severityAt(index) ?? finding.severity, failing?.statusAt(index) ?? finding.status, finding);
+      return { finding, previous: details.get(digest) ?? sketch() };
+    });
     const resolved: ResolvedFinding[] = [];
-    for (const [id, entry] of previous) {
-      if (this.carried.has(id)) continue;
-      const current = this.nowPassing.get(id);
-      resolved.push({ previous: detail(id, entry, current), ...(current ? { current } : {}) });
+    if (failing) {
+      for (let index = 0; index < failing.size; index += 1) {
+        if (this.carried[index] === 1) continue;
+        const current = this.nowPassing.get(index);
+        const digest = failing.idAt(index);
+        const previous = details.get(digest) ?? sketchOf(current?.id ?? `unknown/${digest.toString(16).padStart(12, '0')}`, failing.severityAt(index), failing.statusAt(index), current);
+        resolved.push({ previous, ...(current ? { current } : {}) });
+      }
     }
+    // As a report lists them: most severe first, then by check and resource.
+    resolved.sort(
+      (a, b) =>
+        compareSeverity(a.previous.severity, b.previous.severity) ||
+        compareText(a.previous.check, b.previous.check) ||
+        compareText(a.previous.resource, b.previous.resource) ||
+        compareText(a.previous.id, b.previous.id),
+    );
     return {
       new: [...this.newFindings],
       changed,
@@ -172,17 +276,21 @@ export class FindingLedger {
   }
 }
 
-/** The previous findings as state: failing ones only, by id. */
-export const previousStateOf = (runId: string, findings: readonly PreviousFinding[]): PreviousState => ({
-  runId,
-  failing: new Map(findings.filter((finding) => isFailing(finding.status)).map((finding) => [finding.id, previousEntryOf(finding)])),
-});
+/** Details of previous findings, keyed as the ledger asks for them. */
+export const detailsOf = (findings: Iterable<PreviousFinding>): Map<number, PreviousFinding> => {
+  const details = new Map<number, PreviousFinding>();
+  for (const finding of findings) details.set(idDigest(finding.id), finding);
+  return details;
+};
+
+/** The previous findings as state (failing ones only). */
+export const previousStateOf = (runId: string, findings: readonly PreviousFinding[]): PreviousState => ({ runId, failing: PreviousFailures.of(findings) });
 
 /** Pure: a whole run's findings against a whole previous report's (the ledger, in one call). */
 export const diffFindings = (current: readonly Finding[], previous: readonly PreviousFinding[] | undefined): FindingChanges => {
   const ledger = new FindingLedger(previous ? previousStateOf('previous', previous) : undefined);
   current.forEach((finding) => ledger.record(finding));
-  return ledger.changes(new Map((previous ?? []).map((finding) => [finding.id, finding])));
+  return ledger.changes(detailsOf(previous ?? []));
 };
 
 /** On-call is paged only for failures that are new or changed since the previous run. */

@@ -18,8 +18,8 @@ export interface ListedObject {
  * anything else is thrown as an AwsCallError.
  */
 export interface BucketInspector {
-  /** Every bucket the account owns, every page. */
-  listBuckets(): Promise<ListedBucket[]>;
+  /** Every bucket the account owns, a page at a time (each page is requested when the one before is taken). */
+  bucketPages(): AsyncIterable<readonly ListedBucket[]>;
   regionOf(bucket: string): Promise<string>;
   defaultEncryption(bucket: string, region: string): Promise<DefaultEncryptionFacts>;
   /** The policy document's text, or undefined when the bucket has none. */

@@ -58,7 +58,12 @@ describe('S3BucketInspector', () => {
       .resolvesOnce({ Buckets: [{ Name: 'a', BucketRegion: 'us-east-1' }, { Name: 'b' }], ContinuationToken: 't1' })
       .on(ListBucketsCommand, { MaxBuckets: 1000, ContinuationToken: 't1' })
       .resolves({ Buckets: [{ Name: 'c', BucketRegion: 'eu-west-1' }] });
-    await expect(inspector.listBuckets()).resolves.toEqual([{ name: 'a', region: 'us-east-1' }, { name: 'b' }, { name: 'c', region: 'eu-west-1' }]);
+    const pages = inspector.bucketPages()[Symbol.asyncIterator]();
+    await expect(pages.next()).resolves.toEqual({ done: false, value: [{ name: 'a', region: 'us-east-1' }, { name: 'b' }] });
+    // A page is asked for only when the one before it is taken.
+    expect(s3East.commandCalls(ListBucketsCommand)).toHaveLength(1);
+    await expect(pages.next()).resolves.toEqual({ done: false, value: [{ name: 'c', region: 'eu-west-1' }] });
+    await expect(pages.next()).resolves.toEqual({ done: true, value: undefined });
     expect(s3East.commandCalls(ListBucketsCommand).map((call) => call.args[0].input)).toEqual([{ MaxBuckets: 1000 }, { MaxBuckets: 1000, ContinuationToken: 't1' }]);
   });
 

@@ -340,6 +340,32 @@ describe('auditAccount', () => {
     ]);
   });
 
+  it('audits the account a page of buckets at a time, with the same findings as one page', async () => {
+    const whole = await auditAccount(dependencies(), new Date('2026-03-01T03:00:00Z'));
+    s3East.on(ListBucketsCommand, { MaxBuckets: 1000 }).resolves({
+      Buckets: [{ Name: 'good-bucket', BucketRegion: 'us-east-1' }, { Name: 'eu-bucket' }],
+      ContinuationToken: 'page-2',
+    });
+    s3East.on(ListBucketsCommand, { MaxBuckets: 1000, ContinuationToken: 'page-2' }).resolves({
+      Buckets: [
+        { Name: 'locked-bucket', BucketRegion: 'us-east-1' },
+        { Name: 'scratch-bucket', BucketRegion: 'us-east-1' },
+      ],
+    });
+    const paged = await auditAccount(dependencies(), new Date('2026-03-01T03:00:00Z'));
+    expect(paged).toEqual(whole);
+    expect(s3East.commandCalls(ListBucketsCommand).slice(-2).map((call) => call.args[0].input)).toEqual([{ MaxBuckets: 1000 }, { MaxBuckets: 1000, ContinuationToken: 'page-2' }]);
+  });
+
+  it('a page of buckets that cannot be listed fails the run: nothing is written or published, and the retry audits everything', async () => {
+    s3East.on(ListBucketsCommand, { MaxBuckets: 1000 }).resolves({ Buckets: [{ Name: 'good-bucket', BucketRegion: 'us-east-1' }], ContinuationToken: 'page-2' });
+    s3East.on(ListBucketsCommand, { MaxBuckets: 1000, ContinuationToken: 'page-2' }).rejects(awsError('InternalError', 500));
+    await expect(auditAccount(dependencies(), new Date('2026-03-01T03:00:00Z'))).rejects.toMatchObject({ operation: 'ListBuckets', transient: true });
+    expect(s3East.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(s3East.commandCalls(CopyObjectCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
   it('a summary that cannot be published fails the run and leaves the state alone, so the retry pages again', async () => {
     sns.on(PublishCommand).rejects(awsError('InternalError', 500));
     await expect(auditAccount(dependencies(), new Date('2026-03-01T03:00:00Z'))).rejects.toMatchObject({ operation: 'Publish', transient: true });

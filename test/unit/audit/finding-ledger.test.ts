@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHECKS, type CheckId } from '../../../shared/audit/checks-catalogue.js';
 import { makeFinding } from '../../../shared/audit/checks/make-finding.js';
-import { FindingLedger, previousStateOf, type PreviousFinding } from '../../../shared/audit/diff-findings.js';
+import { FindingLedger, PreviousFailures, detailsOf, idDigest, previousStateOf, stateDigest, type PreviousFinding } from '../../../shared/audit/diff-findings.js';
 import type { Finding } from '../../../shared/audit/finding.js';
 
 const finding = (resource: string, status: Finding['status'], observed = 'o', options: { severity?: Finding['severity']; check?: CheckId } = {}): Finding =>
@@ -92,7 +92,7 @@ describe('FindingLedger', () => {
       finding('brand-new', 'error'),
     ];
     const ledger = ledgerOf(before, now);
-    const changes = ledger.changes(new Map(before.map((item) => [item.id, previous(item)])));
+    const changes = ledger.changes(detailsOf(before.map(previous)));
     expect(changes.firstRun).toBe(false);
     // A finding that passed last run is as good as absent: failing now is new.
     expect(changes.new.map((item) => item.resource)).toEqual(['was-ok', 'brand-new']);
@@ -103,18 +103,19 @@ describe('FindingLedger', () => {
     ]);
     expect(changes.unchanged).toBe(1);
     expect(changes.fixed.map((item) => item.resource)).toEqual(['fixed-known', 'fixed-new']);
-    // Resolved in the previous report's order; with this run's finding when the check still ran.
-    expect(changes.resolved.map(({ previous: earlier, current }) => [earlier.resource, earlier.status, current?.status])).toEqual([
-      ['gone', 'failed', undefined],
+    // Resolved (in the state's order), with this run's finding when the check still ran.
+    const resolved = [...changes.resolved].sort((a, b) => (a.previous.resource < b.previous.resource ? -1 : 1));
+    expect(resolved.map(({ previous: earlier, current }) => [earlier.resource, earlier.status, current?.status])).toEqual([
       ['better', 'error', 'passed'],
+      ['gone', 'failed', undefined],
     ]);
-    expect(changes.resolved[0]).not.toHaveProperty('current');
+    expect(resolved[1]).not.toHaveProperty('current');
   });
 
   it('needs the previous details of the changed and the resolved only, not of the unchanged or the fixed', () => {
     const before = [finding('known', 'failed'), finding('changed', 'error'), finding('gone', 'failed'), finding('better', 'failed'), finding('fixed', 'failed')];
     const ledger = ledgerOf(before, [finding('known', 'failed'), finding('changed', 'failed'), finding('better', 'passed'), finding('fixed', 'fixed')]);
-    const ids = (...resources: string[]) => new Set(resources.map((resource) => finding(resource, 'failed').id));
+    const ids = (...resources: string[]) => new Set(resources.map((resource) => idDigest(finding(resource, 'failed').id)));
     expect(ledger.previousDetailsNeeded()).toEqual(ids('changed', 'gone', 'better'));
   });
 
@@ -127,9 +128,10 @@ describe('FindingLedger', () => {
     const betterNow = finding('better', 'passed', 'rotates', { check: 'kms-key-rotation' });
     const ledger = ledgerOf(before, [changedNow, betterNow]);
 
-    const full = ledger.changes(new Map(before.map((item) => [item.id, previous(item)])));
+    const full = ledger.changes(detailsOf(before.map(previous)));
     expect(full.changed.map(({ previous: earlier }) => earlier)).toEqual([previous(changedBefore)]);
-    expect(full.resolved.map(({ previous: earlier }) => earlier)).toEqual([previous(goneBefore), previous(betterBefore)]);
+    const byResource = <T extends { previous: PreviousFinding }>(items: readonly T[]): T[] => [...items].sort((a, b) => (a.previous.resource < b.previous.resource ? -1 : 1));
+    expect(byResource(full.resolved).map(({ previous: earlier }) => earlier)).toEqual([previous(betterBefore), previous(goneBefore)]);
 
     // Nothing could be read back: status and severity come from the state; what this run knows fills the rest.
     const sketched = ledger.changes(new Map());
@@ -150,17 +152,18 @@ describe('FindingLedger', () => {
         },
       },
     ]);
-    expect(sketched.resolved).toEqual([
+    const goneDigest = idDigest(goneBefore.id).toString(16).padStart(12, '0');
+    expect([...sketched.resolved].sort((a, b) => (a.current ? 1 : 0) - (b.current ? 1 : 0))).toEqual([
       {
-        // The resource is gone: only the id (which names the check) and the state are left.
+        // The resource is gone and its details could not be read: only the state is left.
         previous: {
-          id: goneBefore.id,
-          check: 's3-tls-only-policy',
+          id: `unknown/${goneDigest}`,
+          check: 'unknown',
           severity: 'medium',
           status: 'failed',
           resource: '(not recorded)',
           region: '',
-          title: 's3-tls-only-policy',
+          title: 'unknown',
           observed: SKETCHED,
           expected: '',
           remediation: '',
@@ -190,5 +193,22 @@ describe('FindingLedger', () => {
     const changes = ledger.changes(new Map());
     expect(changes.unchanged).toBe(1);
     expect(changes.changed.map(({ finding: item }) => item.resource)).toEqual(['other']);
+  });
+
+  it('keeps 14 bytes per previous failure, sorted by id digest, and finds each one again', () => {
+    const many = Array.from({ length: 3000 }, (_, index) =>
+      previous(finding(`arn:aws:s3:::bucket-${index}`, index % 3 === 0 ? 'passed' : index % 3 === 1 ? 'failed' : 'error', `o${index}`, { severity: index % 2 ? 'high' : 'low' })),
+    );
+    const failures = PreviousFailures.of(many);
+    const failing = many.filter((item) => item.status !== 'passed');
+    expect(failures.size).toBe(failing.length);
+    for (const item of failing) {
+      const index = failures.indexOf(idDigest(item.id));
+      expect(index).toBeGreaterThanOrEqual(0);
+      expect(failures.stateAt(index)).toBe(stateDigest(item));
+      expect([failures.severityAt(index), failures.statusAt(index)]).toEqual([item.severity, item.status]);
+    }
+    expect(failures.indexOf(idDigest(many[0]?.id ?? ''))).toBe(-1);
+    for (let index = 1; index < failures.size; index += 1) expect(failures.idAt(index)).toBeGreaterThan(failures.idAt(index - 1));
   });
 });

@@ -44,9 +44,10 @@ describe('diffFindings', () => {
     expect(changes.new.map((item) => item.resource)).toEqual(['was-ok', 'brand-new']);
     expect(changes.changed.map(({ finding: item, previous: earlier }) => [item.resource, earlier.severity, item.severity])).toEqual([['worse', 'medium', 'critical']]);
     expect(changes.unchanged).toBe(1);
+    // Resolved as a report lists them: most severe first, then by check and resource.
     expect(changes.resolved.map(({ previous: earlier, current }) => [earlier.resource, current?.status])).toEqual([
-      ['gone', undefined],
       ['better', 'passed'],
+      ['gone', undefined],
     ]);
     expect(changes.fixed.map((item) => item.resource)).toEqual(['fixed']);
   });

@@ -1,7 +1,7 @@
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, type DescribeKeyCommandInput } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { KeyDirectory, type FactSources } from '../../../functions/audit-encryption/gather-facts.js';
+import { KeyDirectory, NAMED_BY_LISTED, type FactSources } from '../../../functions/audit-encryption/gather-facts.js';
 import { KmsKeyInspector } from '../../../shared/adapters/kms-key-inspector.js';
 import { lookupId } from '../../../shared/audit/audit-facts.js';
 import type { BucketInspector } from '../../../shared/ports/bucket-inspector.js';
@@ -129,5 +129,20 @@ describe('KeyDirectory', () => {
     expect(kmsEast.commandCalls(DescribeKeyCommand)).toHaveLength(5);
     expect(most).toBe(2);
     expect(directory.known.size).toBe(5);
+  });
+
+  it('lists the first NAMED_BY_LISTED who name a key and counts the rest, so a key the whole account uses costs no more memory', async () => {
+    kmsEast.on(DescribeKeyCommand).resolves(metadata(REQUIRED));
+    kmsEast.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: true });
+    kmsEast.on(GetKeyPolicyCommand).resolves({ Policy: KEY_POLICY });
+    const directory = new KeyDirectory(sources());
+    const names = Array.from({ length: NAMED_BY_LISTED + 40 }, (_, index) => `bucket b-${String(index).padStart(3, '0')} default encryption`);
+    for (const name of names) await directory.resolve([named(REQUIRED, name)]);
+    // A name already listed is not counted again (each bucket names its keys once per run).
+    await directory.resolve([named(REQUIRED, names[0] as string)]);
+    expect(directory.namedReferences()).toEqual([
+      { region: 'us-east-1', reference: REQUIRED, namedBy: [...names.slice(0, NAMED_BY_LISTED), 'and 40 more'] },
+    ]);
+    expect(kmsEast.commandCalls(DescribeKeyCommand)).toHaveLength(1);
   });
 });
