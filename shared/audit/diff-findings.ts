@@ -31,10 +31,16 @@ export class PreviousFailures {
   private constructor(
     private readonly ids: Float64Array,
     private readonly states: Uint32Array,
-    private readonly severities: Uint8Array,
-    private readonly statuses: Uint8Array,
+    /** Severity × 16 + status, as indexes into SEVERITIES and FINDING_STATUSES. */
+    private readonly facets: Uint16Array,
+    readonly size: number,
   ) {}
 
+  /**
+   * Collects failures as the previous report is read, then sorts them in place (a heap sort over the
+   * three arrays together): no copy, no index array, so reading the state never needs more than the
+   * arrays themselves, grown by half as they fill.
+   */
   static collect(): { add(finding: PreviousFinding): void; build(): PreviousFailures } {
     let ids = new Float64Array(1024);
     let states = new Uint32Array(1024);
@@ -44,14 +50,14 @@ export class PreviousFailures {
       add(finding) {
         if (!isFailing(finding.status)) return;
         if (size === ids.length) {
-          const grow = <T extends Float64Array | Uint32Array | Uint16Array>(from: T, make: (length: number) => T): T => {
-            const to = make(from.length * 2);
+          const capacity = Math.ceil(ids.length * 1.5);
+          const grow = <T extends Float64Array | Uint32Array | Uint16Array>(from: T, to: T): T => {
             to.set(from);
             return to;
           };
-          ids = grow(ids, (length) => new Float64Array(length));
-          states = grow(states, (length) => new Uint32Array(length));
-          facets = grow(facets, (length) => new Uint16Array(length));
+          ids = grow(ids, new Float64Array(capacity));
+          states = grow(states, new Uint32Array(capacity));
+          facets = grow(facets, new Uint16Array(capacity));
         }
         ids[size] = idDigest(finding.id);
         states[size] = stateDigest(finding);
@@ -59,15 +65,34 @@ export class PreviousFailures {
         size += 1;
       },
       build() {
-        const order = Array.from({ length: size }, (_, index) => index).sort((a, b) => (ids[a] as number) - (ids[b] as number));
-        const built = new PreviousFailures(new Float64Array(size), new Uint32Array(size), new Uint8Array(size), new Uint8Array(size));
-        order.forEach((from, to) => {
-          built.ids[to] = ids[from] as number;
-          built.states[to] = states[from] as number;
-          built.severities[to] = Math.floor((facets[from] as number) / 16);
-          built.statuses[to] = (facets[from] as number) % 16;
-        });
-        return built;
+        const swap = (a: number, b: number): void => {
+          const id = ids[a] as number;
+          ids[a] = ids[b] as number;
+          ids[b] = id;
+          const state = states[a] as number;
+          states[a] = states[b] as number;
+          states[b] = state;
+          const facet = facets[a] as number;
+          facets[a] = facets[b] as number;
+          facets[b] = facet;
+        };
+        const siftDown = (start: number, end: number): void => {
+          let root = start;
+          for (;;) {
+            let child = 2 * root + 1;
+            if (child >= end) return;
+            if (child + 1 < end && (ids[child + 1] as number) > (ids[child] as number)) child += 1;
+            if ((ids[root] as number) >= (ids[child] as number)) return;
+            swap(root, child);
+            root = child;
+          }
+        };
+        for (let start = Math.floor(size / 2) - 1; start >= 0; start -= 1) siftDown(start, size);
+        for (let end = size - 1; end > 0; end -= 1) {
+          swap(0, end);
+          siftDown(0, end);
+        }
+        return new PreviousFailures(ids, states, facets, size);
       },
     };
   }
@@ -78,14 +103,10 @@ export class PreviousFailures {
     return collector.build();
   }
 
-  get size(): number {
-    return this.ids.length;
-  }
-
   /** The position of the failure with this id digest, or -1. */
   indexOf(digest: number): number {
     let low = 0;
-    let high = this.ids.length - 1;
+    let high = this.size - 1;
     while (low <= high) {
       const middle = (low + high) >>> 1;
       const value = this.ids[middle] as number;
@@ -105,11 +126,11 @@ export class PreviousFailures {
   }
 
   severityAt(index: number): Severity {
-    return SEVERITIES[this.severities[index] as number] as Severity;
+    return SEVERITIES[Math.floor((this.facets[index] as number) / 16)] as Severity;
   }
 
   statusAt(index: number): FindingStatus {
-    return FINDING_STATUSES[this.statuses[index] as number] as FindingStatus;
+    return FINDING_STATUSES[(this.facets[index] as number) % 16] as FindingStatus;
   }
 }
 
