@@ -1,12 +1,13 @@
 // Bundled by bench/run.mjs with the functions' esbuild options and run in its own process
 // (with --expose-gc), one audit size per process so memory figures do not mix:
-//   node --expose-gc audit-figures.mjs <result.json> '{"buckets":1000,"keys":100,"latencyMs":20,"seedFile":"…"}'
+//   node --expose-gc audit-figures.mjs <result.json> '{"buckets":1000,"keys":100,"latencyMs":20,"seedFile":"…","retainedProbeMs":100}'
 // The audit use case (auditAccount) runs with the real adapters over real SDK clients whose HTTP
 // handler is the simulated account of bench/lib, composed as functions/audit-encryption/handler.ts
 // composes it, with configuration from the real loader. Each measured run is a cold process, as a
 // nightly invocation is; it reads the previous night's report, left by a seeding run (given a
 // `seedFile` that does not exist yet, the process runs the first night without latency and saves
 // its reports there).
+import { Buffer } from 'node:buffer';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
@@ -19,6 +20,7 @@ import { powertoolsAuditRecorder } from '../../functions/audit-encryption/powert
 import { KmsKeyInspector } from '../../shared/adapters/kms-key-inspector.ts';
 import { S3BucketEncryptionWriter } from '../../shared/adapters/s3-bucket-encryption-writer.ts';
 import { S3BucketInspector } from '../../shared/adapters/s3-bucket-inspector.ts';
+import { LocalReportSpool } from '../../shared/adapters/local-report-spool.ts';
 import { S3ReportStore } from '../../shared/adapters/s3-report-store.ts';
 import { SNS_MESSAGE_BUDGET_BYTES, SnsNotificationPublisher, snsMessageBytes } from '../../shared/adapters/sns-notification-publisher.ts';
 import { loadAuditConfig } from '../../shared/config/audit-config.ts';
@@ -32,7 +34,7 @@ const QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:object-created`;
 
 const [resultFile, options = '{}'] = process.argv.slice(2);
 if (!resultFile) throw new Error('usage: audit-figures.mjs <result.json> [options]');
-const { buckets, keys, latencyMs, seedFile } = JSON.parse(options);
+const { buckets, keys, latencyMs, seedFile, retainedProbeMs } = JSON.parse(options);
 
 const account = new SimulatedAccount({ buckets, keys, region: REGION, account: ACCOUNT, queueArn: QUEUE_ARN });
 const config = loadAuditConfig({
@@ -75,20 +77,26 @@ const marks = {};
 const mark = (name) => (marks[name] = performance.now());
 const marking = (recorder) => ({
   ...recorder,
+  // Called once the last bucket and key are checked: the streaming part of the run ends there.
   factsGathered(counts) {
     mark('factsGathered');
     recorder.factsGathered(counts);
   },
-  runCompleted(outcome, findings) {
+  runCompleted(outcome) {
     mark('runCompleted');
-    recorder.runCompleted(outcome, findings);
+    recorder.runCompleted(outcome);
   },
 });
 
 const dependencies = {
   sources: { buckets: new S3BucketInspector(s3In, config.aws.region), keys: keyInspector, concurrency: config.concurrency },
   writers: { bucketEncryption: new S3BucketEncryptionWriter(s3In, ACCOUNT), keyRotation: keyInspector },
-  reports: { store: new S3ReportStore(s3In(config.aws.region), config.reportsBucket, ACCOUNT), bucket: config.reportsBucket, prefix: config.reportsPrefix },
+  reports: {
+    store: new S3ReportStore(s3In(config.aws.region), config.reportsBucket, ACCOUNT),
+    bucket: config.reportsBucket,
+    prefix: config.reportsPrefix,
+    openSpool: () => new LocalReportSpool(),
+  },
   publisher: new SnsNotificationPublisher(sns, config.findingsTopicArn),
   measure: snsMessageBytes,
   budgetBytes: SNS_MESSAGE_BUDGET_BYTES,
@@ -103,13 +111,14 @@ const seed = async () => {
   const started = performance.now();
   await auditAccount(dependencies, night(1));
   const wallMs = performance.now() - started;
-  writeFileSync(seedFile, JSON.stringify([...account.reports]));
+  writeFileSync(seedFile, JSON.stringify([...account.reports].map(([key, body]) => [key, body.toString('utf8')])));
   return { seeded: account.reports.size, wallMs, calls: counter.total };
 };
 
 /** A later night, measured: wall time, phases, memory above the baseline, commands sent. */
 const measure = async () => {
-  if (seedFile) for (const [key, body] of JSON.parse(readFileSync(seedFile, 'utf8'))) account.reports.set(key, body);
+  if (seedFile) for (const [key, body] of JSON.parse(readFileSync(seedFile, 'utf8'))) account.reports.set(key, Buffer.from(body, 'utf8'));
+  account.keepReports = false;
   globalThis.gc?.();
   const baseline = { heapUsed: getHeapStatistics().used_heap_size, rss: process.memoryUsage.rss() };
   peak.heapUsed = baseline.heapUsed;
@@ -117,12 +126,22 @@ const measure = async () => {
   counter.reset();
   latency = latencyMs;
   const timer = setInterval(sample, 5);
+  // A probe run (never a timed one): a full GC every retainedProbeMs, then the heap still in use, i.e.
+  // what the audit holds rather than garbage not yet collected.
+  let retained = baseline.heapUsed;
+  const probe = retainedProbeMs
+    ? setInterval(() => {
+        globalThis.gc?.();
+        retained = Math.max(retained, getHeapStatistics().used_heap_size);
+      }, retainedProbeMs)
+    : undefined;
   const started = mark('started');
   const outcome = await auditAccount(dependencies, night(2));
   mark('returned');
   metrics.publishStoredMetrics();
   const wallMs = performance.now() - started;
   clearInterval(timer);
+  if (probe) clearInterval(probe);
   sample();
   return {
     buckets,
@@ -134,6 +153,7 @@ const measure = async () => {
     phasesMs: { gatherFacts: marks.factsGathered - marks.started, checksAndReport: marks.runCompleted - marks.factsGathered, afterRun: marks.returned - marks.runCompleted },
     baseline,
     peak,
+    ...(probe ? { retainedHeapUsed: retained } : {}),
     byCommand: counter.snapshot(),
     outcome: { buckets: outcome.buckets, keys: outcome.keys, findings: outcome.findings, changes: outcome.changes, notifications: outcome.notifications, report: outcome.report, reportError: outcome.reportError },
   };

@@ -14,7 +14,7 @@ import { S3ObjectStore } from '../../shared/adapters/s3-object-store.ts';
 import { loadEnforcerConfig } from '../../shared/config/enforcer-config.ts';
 import { requirementFor } from '../../shared/core/object-requirement.ts';
 import { createTelemetry } from '../../shared/observability/powertools.ts';
-import { CallCounter, simulatedClient } from '../lib/simulated-aws.mjs';
+import { CallCounter, simulatedClient, varyingLatency } from '../lib/simulated-aws.mjs';
 import { objectClasses, SimulatedObjects } from '../lib/simulated-object-store.mjs';
 
 const REGION = 'us-east-1';
@@ -175,14 +175,31 @@ const calls = async ({ objects = 10 }) => {
 };
 
 /**
- * Objects per second through enforceInvocation with every S3 call taking `latencyMs`: one
+ * Objects per second through enforceInvocation with every S3 call taking a simulated latency:
+ * `latencyMs` for every call, or, with `latency: { meanMs, spreadMs, seed }`, a whole number of
+ * milliseconds drawn per call uniformly from [mean - spread, mean + spread] (varyingLatency). One
  * invocation of `objects` messages, or invocations of `batch` messages one after another. A warm
- * execution environment: `warmup` other objects are handled first, untimed and uncounted.
+ * execution environment: `warmup` other objects are handled first, untimed, uncounted and without
+ * latency (the latency model's sequence starts with the measured objects).
+ * Each call's latency is recorded against the object it was for (the command's `Key`):
+ * `objectLatencyMs` is each measured object's total, in the order the objects were sent.
  */
-const throughput = async ({ strategy, ownership, objectClass, objects, batch, latencyMs, warmup = 64 }) => {
-  const run = setUp({ strategy, ownership, objectClass, objects: warmup + objects, latencyMs });
+const throughput = async ({ strategy, ownership, objectClass, objects, batch, latencyMs, latency, warmup = 64 }) => {
+  const model = latency ? varyingLatency(latency) : () => latencyMs;
+  const latencyByKey = new Map();
+  let unattributedLatencyMs = 0;
+  let warming = warmup > 0;
+  const recordedLatency = (command, input) => {
+    if (warming) return 0;
+    const ms = model();
+    if (typeof input?.Key === 'string') latencyByKey.set(input.Key, (latencyByKey.get(input.Key) ?? 0) + ms);
+    else unattributedLatencyMs += ms;
+    return ms;
+  };
+  const run = setUp({ strategy, ownership, objectClass, objects: warmup + objects, latencyMs: recordedLatency });
   const size = batch ?? objects;
   if (warmup > 0) await run.invoke(run.keys.slice(0, warmup));
+  warming = false;
   const measured = run.keys.slice(warmup);
   run.counter.reset();
   run.tally.outcomes.clear();
@@ -197,10 +214,13 @@ const throughput = async ({ strategy, ownership, objectClass, objects, batch, la
     objects,
     batch: size,
     latencyMs,
+    latency,
     concurrency: run.config.objectConcurrency,
     elapsedMs,
     calls: run.counter.total,
     byCommand: run.counter.snapshot(),
+    objectLatencyMs: measured.map((key) => latencyByKey.get(key) ?? 0),
+    unattributedLatencyMs,
     outcomes: Object.fromEntries(run.tally.outcomes),
     compliantAfter: run.compliantCount() - warmup,
     warmup,

@@ -1,6 +1,7 @@
 // A stand-in for S3, KMS and SNS at the SDK's HTTP boundary, for the benchmarks only.
 // Real SDK clients (serialisation, signing, retries, deserialisation) send real commands; the
-// request handler answers each one after a fixed latency with the wire format the service uses.
+// request handler answers each one after a latency (constant, or drawn per request from a seeded
+// model) with the wire format the service uses.
 // Each command is counted by name as it enters the client, so counts are commands, not retries.
 import { Buffer } from 'node:buffer';
 import { Readable } from 'node:stream';
@@ -38,15 +39,48 @@ const xmlEscape = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&
 export const xml = (root, inner) => `<?xml version="1.0" encoding="UTF-8"?><${root} xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${inner}</${root}>`;
 export const el = (name, value) => (value === undefined || value === null ? '' : `<${name}>${typeof value === 'string' ? xmlEscape(value) : value}</${name}>`);
 
-/** An answer: status, headers, body text. */
+/** An answer: status, headers, body (text, or bytes). */
 export const answer = (status, headers = {}, body = '') => ({ status, headers, body });
 export const s3Error = (status, code, message = code) => answer(status, { 'content-type': 'application/xml' }, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error>`);
 export const kmsAnswer = (document) => answer(200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(document));
 export const kmsError = (type, message) => answer(400, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify({ __type: type, message }));
 
+/** mulberry32: a small deterministic PRNG; each call returns the next number in [0, 1) of the sequence `seed` starts. */
+export const mulberry32 = (seed) => {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
 /**
- * A client of `ClientClass` whose every command is answered by `respond(commandName, input)`
- * after `latencyMs` (a number, or a function read at each request), with the settings of shared/aws/aws-clients.ts.
+ * A latency model for `simulatedClient`: each request waits a whole number of milliseconds drawn
+ * uniformly from [meanMs - spreadMs, meanMs + spreadMs], the draws a reproducible sequence from `seed`.
+ * Whole milliseconds, because timers have millisecond resolution: the latency drawn is the latency waited.
+ */
+export const varyingLatency = ({ meanMs, spreadMs, seed }) => {
+  const next = mulberry32(seed);
+  const low = Math.round(meanMs - spreadMs);
+  const values = Math.round(meanMs + spreadMs) - low + 1;
+  return () => low + Math.floor(next() * values);
+};
+
+/** An answer's body as a socket delivers it: in chunks of at most 64 KiB, never a large report at once. */
+const SOCKET_CHUNK_BYTES = 64 * 1024;
+const socketChunks = (bytes) => {
+  const chunks = [];
+  for (let offset = 0; offset < bytes.length; offset += SOCKET_CHUNK_BYTES) chunks.push(bytes.subarray(offset, offset + SOCKET_CHUNK_BYTES));
+  return chunks.length > 0 ? chunks : [bytes];
+};
+
+/**
+ * A client of `ClientClass` whose every command is answered by `respond(commandName, input)` (an answer, or a promise of one)
+ * after `latencyMs`: a number, or a function called at each request with the command's name and
+ * input, returning that request's latency. With the settings of shared/aws/aws-clients.ts.
  */
 export const simulatedClient = (ClientClass, { region = 'us-east-1', latencyMs, respond, counter, extra = {} }) => {
   const pending = new Map();
@@ -56,10 +90,10 @@ export const simulatedClient = (ClientClass, { region = 'us-east-1', latencyMs, 
     async handle(request) {
       const call = pending.get(request.headers['x-bench-call']);
       if (!call) throw new Error('simulated AWS: a request arrived without its command');
-      const delay = typeof latencyMs === 'function' ? latencyMs() : latencyMs;
+      const delay = typeof latencyMs === 'function' ? latencyMs(call.command, call.input) : latencyMs;
       if (delay > 0) await sleep(delay);
-      const { status, headers, body } = respond(call.command, call.input);
-      return { response: { statusCode: status, reason: undefined, headers: { 'x-amz-request-id': 'bench', ...headers }, body: Readable.from([Buffer.from(body)]) } };
+      const { status, headers, body } = await respond(call.command, call.input);
+      return { response: { statusCode: status, reason: undefined, headers: { 'x-amz-request-id': 'bench', ...headers }, body: Readable.from(socketChunks(Buffer.isBuffer(body) ? body : Buffer.from(body))) } };
     },
     updateHttpClientConfig() {},
     httpHandlerConfigs: () => ({}),
