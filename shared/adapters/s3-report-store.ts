@@ -30,7 +30,8 @@ export class S3ReportStore implements ReportStore {
       if (errorCode(error) === 'NoSuchKey' || httpStatusOf(error) === 404) return undefined;
       throw toAwsCallError('GetObject', error);
     }
-    if (!(body instanceof Readable)) return (async function* () {})();
+    // In Node.js the SDK hands the body over as a stream; anything else cannot be read a line at a time.
+    if (!(body instanceof Readable)) throw toAwsCallError('GetObject', new Error('the object body is not a Node.js stream'));
     body.setEncoding('utf8');
     const lines = createInterface({ input: body, crlfDelay: Infinity });
     return (async function* () {

@@ -1,6 +1,6 @@
 import { CHECK_IDS } from './checks-catalogue.js';
-import { FindingLedger, type FindingChanges, type FindingCounts, type PreviousFinding } from './diff-findings.js';
-import { FINDING_STATUSES, SEVERITIES, compareFindings, highestSeverity, type Finding, type FindingStatus, type Severity } from './finding.js';
+import type { FindingChanges, FindingCounts, PreviousFinding } from './diff-findings.js';
+import { FINDING_STATUSES, SEVERITIES, highestSeverity, type Finding, type FindingStatus, type Severity } from './finding.js';
 
 export const REPORT_KIND = 'encryption-audit-report';
 export const REPORT_SCHEMA_VERSION = 1;
@@ -101,18 +101,6 @@ export const buildReportHeader = ({ run, location, counts, changes, buckets, exe
   },
 });
 
-export const countFindings = (findings: readonly Finding[]): FindingCounts => {
-  const ledger = new FindingLedger(undefined);
-  findings.forEach((finding) => ledger.record(finding));
-  return ledger.counts();
-};
-
-/** A whole report in memory, for callers that have every finding at hand (tests, small accounts). */
-export const buildReport = (input: Omit<ReportHeaderInput, 'counts'> & { readonly findings: readonly Finding[] }): AuditReport => {
-  const { findings, ...rest } = input;
-  return { ...buildReportHeader({ ...rest, counts: countFindings(findings) }), findings: [...findings].sort(compareFindings) };
-};
-
 /**
  * The report's JSON text is written as it goes: the header on the first line, then one finding per
  * line. It is one JSON document, and a reader can take it a line at a time.
@@ -120,12 +108,6 @@ export const buildReport = (input: Omit<ReportHeaderInput, 'counts'> & { readonl
 export const reportJsonOpening = (header: ReportHeader): string => `${JSON.stringify(header).slice(0, -1)},\n"findings":[\n`;
 export const reportJsonFinding = (finding: Finding, first: boolean): string => `${first ? '' : ',\n'}${JSON.stringify(finding)}`;
 export const REPORT_JSON_CLOSING = '\n]}\n';
-
-/** The whole report as text, laid out as it is written. */
-export const reportJson = (report: AuditReport): string => {
-  const { findings, ...header } = report;
-  return reportJsonOpening(header) + findings.map((finding, index) => reportJsonFinding(finding, index === 0)).join('') + REPORT_JSON_CLOSING;
-};
 
 /** `2026-11-22T03:00:00.000Z` → run id `2026-11-22T030000Z` and date `2026-11-22`. */
 export const runIdentity = (startedAt: Date): { runId: string; runDate: string; startedAt: string } => {

@@ -1,7 +1,7 @@
-import type { AuditReport, ReportHeader } from './audit-report.js';
+import type { ReportHeader } from './audit-report.js';
 import type { FindingChanges } from './diff-findings.js';
 import { CHECKS, type CheckId } from './checks-catalogue.js';
-import { isFailing, type Finding } from './finding.js';
+import type { Finding } from './finding.js';
 
 /** Table cells: pipes escaped, line breaks flattened, so a policy fragment cannot break the table. */
 const cell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -72,19 +72,4 @@ export const markdownClosing = (fixed: readonly Finding[], exemptBuckets: readon
   }
   if (exemptBuckets.length > 0) lines.push('## Exempt buckets', '', ...[...exemptBuckets].sort().map((bucket) => `- ${code(bucket)}`), '');
   return lines.join('\n');
-};
-
-/** The morning report for people, whole: what changed first, then every finding by check. */
-export const renderReportMarkdown = (report: AuditReport, changes: FindingChanges): string => {
-  const { findings, ...header } = report;
-  const parts = [markdownOpening(header, changes)];
-  const checks = [...new Set(findings.map((finding) => finding.check))].sort();
-  for (const check of checks) {
-    const ofCheck = findings.filter((finding) => finding.check === check);
-    const failing = ofCheck.filter((finding) => isFailing(finding.status));
-    parts.push(markdownCheckHeading(check, { findings: ofCheck.length, failing: failing.length }));
-    parts.push(...failing.map(markdownFindingRow), ...ofCheck.filter((finding) => !isFailing(finding.status)).map(markdownFindingRow), '\n');
-  }
-  parts.push(markdownClosing(findings, report.scope.exemptBuckets));
-  return parts.join('');
 };

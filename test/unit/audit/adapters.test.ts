@@ -321,6 +321,11 @@ describe('S3ReportStore', () => {
     expect(pauses).toHaveLength(3);
   });
 
+  it('a body that is not a Node.js stream is an error naming GetObject, not an empty report', async () => {
+    s3East.on(GetObjectCommand).resolves({ Body: { transformToString: async () => '{}' } as never });
+    await expect(store.readLines('encryption-audit/latest.json')).rejects.toMatchObject({ operation: 'GetObject', message: expect.stringContaining('not a Node.js stream') });
+  });
+
   it('a refused write names PutObject, and is not retried', async () => {
     s3East.on(PutObjectCommand).rejects(awsError('AccessDenied', 403, 'Access Denied'));
     await expect(store.write({ key: 'k', body: pieces, contentLength: 1, contentType: 'text/markdown; charset=utf-8', kmsKeyArn: REQUIRED })).rejects.toMatchObject({

@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { SNS_MESSAGE_BUDGET_BYTES, SNS_SUBJECT_LIMIT, snsMessageBytes } from '../../../shared/adapters/sns-notification-publisher.js';
 import { buildAuditNotifications, type NotificationDocument } from '../../../shared/audit/audit-notifications.js';
-import { buildReport, reportLocation, runIdentity } from '../../../shared/audit/audit-report.js';
+import { reportLocation, runIdentity } from '../../../shared/audit/audit-report.js';
 import { CHECKS } from '../../../shared/audit/checks-catalogue.js';
 import { makeFinding } from '../../../shared/audit/checks/make-finding.js';
 import { diffFindings, type PreviousFinding } from '../../../shared/audit/diff-findings.js';
 import type { Finding } from '../../../shared/audit/finding.js';
+import { buildReport, previousOf } from '../../fixtures/whole-report.js';
 
 const run = { ...runIdentity(new Date('2026-03-02T03:00:00Z')), accountId: '123456789012', region: 'us-east-1', requiredKey: { reference: 'alias/data' } };
 const location = reportLocation('reports', 'encryption-audit/', run, 'us-east-1', 'aws');
 
 const finding = (resource: string, status: Finding['status'], check: keyof typeof CHECKS = 's3-default-encryption-kms', observed = 'o', severity?: Finding['severity']): Finding =>
   makeFinding(CHECKS[check], { resource, region: 'us-east-1', status, observed, expected: 'e', severity });
-const previous = ({ controls: _controls, resourceType: _type, related: _related, fix: _fix, ...rest }: Finding): PreviousFinding => rest;
+const previous = previousOf;
 
 const notificationsFor = (findings: Finding[], before: PreviousFinding[] | undefined, budgetBytes = SNS_MESSAGE_BUDGET_BYTES) => {
   const changes = diffFindings(findings, before);

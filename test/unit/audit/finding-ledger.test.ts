@@ -3,22 +3,11 @@ import { CHECKS, type CheckId } from '../../../shared/audit/checks-catalogue.js'
 import { makeFinding } from '../../../shared/audit/checks/make-finding.js';
 import { FindingLedger, PreviousFailures, detailsOf, idDigest, previousStateOf, stateDigest, type PreviousFinding } from '../../../shared/audit/diff-findings.js';
 import type { Finding } from '../../../shared/audit/finding.js';
+import { previousOf as previous } from '../../fixtures/whole-report.js';
 
 const finding = (resource: string, status: Finding['status'], observed = 'o', options: { severity?: Finding['severity']; check?: CheckId } = {}): Finding =>
   makeFinding(CHECKS[options.check ?? 's3-default-encryption-kms'], { resource, region: 'us-east-1', status, observed, expected: 'e', severity: options.severity });
 
-const previous = (item: Finding): PreviousFinding => ({
-  id: item.id,
-  check: item.check,
-  severity: item.severity,
-  status: item.status,
-  resource: item.resource,
-  region: item.region,
-  title: item.title,
-  observed: item.observed,
-  expected: item.expected,
-  remediation: item.remediation,
-});
 
 const ledgerOf = (before: readonly Finding[] | undefined, now: readonly Finding[]): FindingLedger => {
   const ledger = new FindingLedger(before ? previousStateOf('2026-03-01T030000Z', before.map(previous)) : undefined);

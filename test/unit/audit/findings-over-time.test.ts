@@ -1,26 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildReport, latestReportKey, readPreviousReport, reportLocation, runIdentity } from '../../../shared/audit/audit-report.js';
-import { diffFindings, needsPage, type PreviousFinding } from '../../../shared/audit/diff-findings.js';
+import { latestReportKey, readPreviousReport, reportLocation, runIdentity } from '../../../shared/audit/audit-report.js';
+import { diffFindings, needsPage } from '../../../shared/audit/diff-findings.js';
 import { findingId, type Finding } from '../../../shared/audit/finding.js';
-import { renderReportMarkdown } from '../../../shared/audit/render-report-markdown.js';
+import { buildReport, previousOf as previous, renderReportMarkdown } from '../../fixtures/whole-report.js';
 import { CHECKS } from '../../../shared/audit/checks-catalogue.js';
 import { makeFinding } from '../../../shared/audit/checks/make-finding.js';
 
 const finding = (resource: string, status: Finding['status'], observed = 'o', severity?: Finding['severity']): Finding =>
   makeFinding(CHECKS['s3-default-encryption-kms'], { resource, region: 'us-east-1', status, observed, expected: 'e', severity });
 
-const previous = (item: Finding): PreviousFinding => ({
-  id: item.id,
-  check: item.check,
-  severity: item.severity,
-  status: item.status,
-  resource: item.resource,
-  region: item.region,
-  title: item.title,
-  observed: item.observed,
-  expected: item.expected,
-  remediation: item.remediation,
-});
 
 describe('diffFindings', () => {
   it('with no previous report, everything failing is new and pages', () => {

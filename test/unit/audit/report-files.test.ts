@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReportFiles, type ReportBody } from '../../../functions/audit-encryption/report-files.js';
 import { LocalReportSpool } from '../../../shared/adapters/local-report-spool.js';
-import { buildReportHeader, reportJson, runIdentity, type AuditReport } from '../../../shared/audit/audit-report.js';
+import { buildReportHeader, runIdentity, type AuditReport } from '../../../shared/audit/audit-report.js';
 import { CHECKS, type CheckId } from '../../../shared/audit/checks-catalogue.js';
 import { makeFinding } from '../../../shared/audit/checks/make-finding.js';
 import { FindingLedger } from '../../../shared/audit/diff-findings.js';
 import { isFailing, type Finding } from '../../../shared/audit/finding.js';
-import { renderReportMarkdown } from '../../../shared/audit/render-report-markdown.js';
+import { renderReportMarkdown, reportJson } from '../../fixtures/whole-report.js';
 
 const finding = (check: CheckId, resource: string, status: Finding['status'], observed = 'o'): Finding =>
   makeFinding(CHECKS[check], { resource, region: 'eu-central-1', status, observed, expected: 'e' });

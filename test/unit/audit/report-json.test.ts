@@ -2,10 +2,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
-  buildReport,
   buildReportHeader,
-  countFindings,
-  reportJson,
   runIdentity,
   scanPreviousReport,
   type AuditReport,
@@ -15,22 +12,11 @@ import { CHECKS, type CheckId } from '../../../shared/audit/checks-catalogue.js'
 import { makeFinding } from '../../../shared/audit/checks/make-finding.js';
 import { diffFindings, type PreviousFinding } from '../../../shared/audit/diff-findings.js';
 import { findingId, type Finding } from '../../../shared/audit/finding.js';
+import { buildReport, countFindings, previousOf as previous, reportJson } from '../../fixtures/whole-report.js';
 
 const finding = (resource: string, status: Finding['status'], observed = 'o', options: { severity?: Finding['severity']; check?: CheckId } = {}): Finding =>
   makeFinding(CHECKS[options.check ?? 's3-default-encryption-kms'], { resource, region: 'us-east-1', status, observed, expected: 'e', severity: options.severity });
 
-const previous = (item: Pick<Finding, keyof PreviousFinding>): PreviousFinding => ({
-  id: item.id,
-  check: item.check,
-  severity: item.severity,
-  status: item.status,
-  resource: item.resource,
-  region: item.region,
-  title: item.title,
-  observed: item.observed,
-  expected: item.expected,
-  remediation: item.remediation,
-});
 
 const run = { ...runIdentity(new Date('2026-03-01T03:00:00Z')), accountId: '123456789012', region: 'us-east-1', requiredKey: { reference: 'alias/data', arn: 'arn:k' } };
 

@@ -2,7 +2,8 @@ import { CopyObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/
 import { SNSServiceException } from '@aws-sdk/client-sns';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { AuditOutcome } from '../../../functions/audit-encryption/audit-account.js';
-import { reportJson, scanPreviousReport, type AuditReport } from '../../../shared/audit/audit-report.js';
+import { scanPreviousReport, type AuditReport } from '../../../shared/audit/audit-report.js';
+import { reportJson } from '../../fixtures/whole-report.js';
 import { findingId, type Finding } from '../../../shared/audit/finding.js';
 import {
   ACCOUNT,
