@@ -23,9 +23,11 @@ export default tseslint.config(
     },
   },
   {
-    // Configuration is read in one place only.
+    // Configuration is read in one place only. The one other reader of the environment is the
+    // credential provider the function bundles use in place of the SDK's, which, like the SDK's,
+    // reads the execution role's credentials at each resolution: identity, not configuration.
     files: ['functions/**/*.ts', 'shared/**/*.ts'],
-    ignores: ['shared/config/**/*.ts'],
+    ignores: ['shared/config/**/*.ts', 'shared/aws/lambda-credentials.ts'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through shared/config.' }],
     },

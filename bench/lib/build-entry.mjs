@@ -2,11 +2,16 @@
 // into a scratch directory, so the figures come from the code as it ships.
 import { build } from 'esbuild';
 import { join } from 'node:path';
-import { esbuildOptions } from '../../infra/build.mjs';
+import { commonEsbuildOptions, esbuildOptions } from '../../infra/build.mjs';
 
-export const bundleEntry = async (entry, outDir, name) => {
+/**
+ * `credentials`: 'lambda' (default) bundles as the functions ship, with credentials as Lambda
+ * supplies them; 'sdk' keeps the SDK's whole default chain, as a bundle built without that choice has.
+ */
+export const bundleEntry = async (entry, outDir, name, { credentials = 'lambda' } = {}) => {
   const outfile = join(outDir, name, 'index.mjs');
-  const result = await build({ ...esbuildOptions(name), entryPoints: [entry], outfile, logLevel: 'error' });
+  const options = credentials === 'sdk' ? commonEsbuildOptions(name) : esbuildOptions(name);
+  const result = await build({ ...options, entryPoints: [entry], outfile, logLevel: 'error' });
   const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
   return { outfile, bytes };
 };
