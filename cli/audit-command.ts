@@ -8,12 +8,12 @@ import { SNS_MESSAGE_BUDGET_BYTES, SnsNotificationPublisher, snsMessageBytes } f
 import { compareFindings, isFailing, SEVERITIES, type Finding } from '../shared/audit/finding.js';
 import { fixRecordOf } from '../shared/audit/plan-fixes.js';
 import { createRegionalKmsClients, createRegionalS3Clients, createSnsClient } from '../shared/aws/aws-clients.js';
-import { loadAuditConfig } from '../shared/config/audit-config.js';
+import { loadAuditConfig, type AuditRunSettings } from '../shared/config/audit-config.js';
 import { FIXABLE_CHECKS, type FixableCheck } from '../shared/config/parse-policy.js';
 import type { Notification, NotificationPublisher } from '../shared/ports/notification-publisher.js';
 import { auditAccount, type AuditDependencies, type AuditOutcome } from '../functions/audit-encryption/audit-account.js';
 import type { AuditRecorder } from '../functions/audit-encryption/audit-recorder.js';
-import { commandEnvironment, connectionOverrides, withoutPublishing } from './cli-environment.js';
+import { commandEnvironment, connectionOverrides } from './cli-environment.js';
 import type { CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, parseCommandLine, parseConcurrency } from './cli-options.js';
 import { resolveAccountId, withResolvedRegion } from './cli-services.js';
@@ -100,6 +100,13 @@ const summaryLine = (outcome: AuditOutcome, accountId: string, region: string, f
   ].join('\n');
 };
 
+/** The audit's settings, and the topic when the run publishes: FINDINGS_TOPIC_ARN is read, and required, only then. */
+const loadForRun = (env: Readonly<Record<string, string | undefined>>, publish: boolean): { config: AuditRunSettings; topicArn: string | undefined } => {
+  if (!publish) return { config: loadAuditConfig(env, { publishes: false }), topicArn: undefined };
+  const { findingsTopicArn, ...config } = loadAuditConfig(env);
+  return { config, topicArn: findingsTopicArn };
+};
+
 export const auditCommand: Command = {
   name: 'audit',
   summary: 'the nightly audit, on demand: findings as a table, or --json',
@@ -119,10 +126,10 @@ export const auditCommand: Command = {
       REPORTS_BUCKET: values['reports-bucket'],
     });
     const resolved = await withResolvedRegion(env);
-    const config = loadAuditConfig(publish ? resolved : withoutPublishing(resolved));
+    const { config, topicArn } = loadForRun(resolved, publish);
     const s3In = createRegionalS3Clients(config.aws);
     const kmsIn = createRegionalKmsClients(config.aws);
-    const sns = publish ? createSnsClient(config.aws) : undefined;
+    const sns = topicArn ? createSnsClient(config.aws) : undefined;
     const warn = (line: string): void => {
       io.stderr.write(`enforcer audit: ${line}\n`);
     };
@@ -132,8 +139,9 @@ export const auditCommand: Command = {
       const keys = new KmsKeyInspector(kmsIn);
       const { recorder, collected } = cliRecorder(warn, config.reportsBucket !== undefined);
       const held: Notification[] = [];
-      const publisher: NotificationPublisher = sns
-        ? new SnsNotificationPublisher(sns, config.findingsTopicArn)
+      const publisher: NotificationPublisher =
+        sns && topicArn
+          ? new SnsNotificationPublisher(sns, topicArn)
         : {
             publish: async (notification) => {
               held.push(notification);
@@ -177,7 +185,7 @@ export const auditCommand: Command = {
           io.stdout.write(`\n${renderTable(['SEVERITY', 'STATUS', 'CHECK', 'RESOURCE', 'OBSERVED'], rows, { maxWidth })}\n`);
         }
         io.stdout.write(
-          `\n${publish ? `Published ${outcome.notifications} message(s) to ${config.findingsTopicArn}.` : 'Not published: pass --publish to send the on-call summary to FINDINGS_TOPIC_ARN.'}\n`,
+          `\n${publish ? `Published ${outcome.notifications} message(s) to ${topicArn}.` : 'Not published: pass --publish to send the on-call summary to FINDINGS_TOPIC_ARN.'}\n`,
         );
         io.stdout.write(
           `${outcome.report ? `Report: ${outcome.report}` : outcome.reportError ? `Report not written: ${outcome.reportError}` : 'Report not written: pass --reports-bucket BUCKET to keep one.'}\n`,

@@ -27,12 +27,6 @@ const SERVICE_ENDPOINTS = ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_KMS', 'AWS_E
 /** Read by the SDK itself rather than by shared/config, so an override must reach the process. */
 export const SDK_VARIABLES: readonly string[] = ['AWS_REGION', 'AWS_PROFILE', 'AWS_ENDPOINT_URL', ...SERVICE_ENDPOINTS];
 
-/**
- * Never published to: the loaders require FINDINGS_TOPIC_ARN, and commands that do not publish
- * (scan, explain, remediate, audit without --publish) must not make the operator invent one.
- */
-export const UNUSED_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:enforcer-cli-does-not-publish';
-
 /** `--policy JSON` or `--policy @FILE` (relative to the working directory). */
 export const policyText = (value: string, command: string, cwd: string): string => {
   if (!value.startsWith('@')) return value;
@@ -77,10 +71,6 @@ export const exportSdkOverrides = (processEnv: Record<string, string | undefined
     else processEnv[name] = value;
   }
 };
-
-/** FINDINGS_TOPIC_ARN as the loaders need it when nothing will be published. */
-export const withoutPublishing = (env: Environment): Record<string, string | undefined> =>
-  env['FINDINGS_TOPIC_ARN']?.trim() ? { ...env } : { ...env, FINDINGS_TOPIC_ARN: UNUSED_TOPIC_ARN };
 
 export const hasRegion = (env: Environment): boolean => Boolean(env['AWS_REGION'] || env['AWS_DEFAULT_REGION']);
 

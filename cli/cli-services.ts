@@ -4,13 +4,13 @@ import { createKmsClient, createS3Client } from '../shared/aws/aws-clients.js';
 import { KmsKeyDirectory } from '../shared/adapters/kms-key-directory.js';
 import { S3ObjectStore } from '../shared/adapters/s3-object-store.js';
 import { toAwsCallError } from '../shared/adapters/aws-error.js';
-import { loadEnforcerConfig, type EnforcerConfig } from '../shared/config/enforcer-config.js';
+import { loadEnforcerConfig, type EnforcerSettings } from '../shared/config/enforcer-config.js';
 import { requirementFor } from '../shared/core/object-requirement.js';
 import { resolvePolicyKeys } from '../shared/resolve-policy-keys.js';
 import type { ObjectEnforcement } from '../functions/enforce-object-encryption/enforce-object.js';
 import { UpdateCapability } from '../functions/enforce-object-encryption/update-capability.js';
 import { UsageError } from './cli-errors.js';
-import { hasRegion, withoutPublishing, type Environment } from './cli-environment.js';
+import { hasRegion, type Environment } from './cli-environment.js';
 import { S3ObjectLister } from './s3-object-lister.js';
 
 /**
@@ -18,7 +18,8 @@ import { S3ObjectLister } from './s3-object-lister.js';
  * adapters and key resolution as the enforce function's handler, and its use case's dependencies.
  */
 export interface ObjectServices {
-  readonly config: EnforcerConfig;
+  /** The enforce function's configuration; the object commands publish nothing, so FINDINGS_TOPIC_ARN is not read. */
+  readonly config: EnforcerSettings;
   /** REQUIRED_KMS_KEY, resolved with DescribeKey. */
   readonly requiredKeyArn: string;
   readonly enforcement: ObjectEnforcement;
@@ -40,7 +41,7 @@ export const withResolvedRegion = async (env: Environment): Promise<Environment>
 };
 
 export const objectServices = async (env: Environment, warn: (line: string) => void): Promise<ObjectServices> => {
-  const config = loadEnforcerConfig(withoutPublishing(await withResolvedRegion(env)));
+  const config = loadEnforcerConfig(await withResolvedRegion(env), { publishes: false });
   const s3 = createS3Client(config.aws);
   const kms = createKmsClient(config.aws);
   const close = (): void => {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { updateBlocker } from '../shared/core/decide-object-action.js';
 import { describeEncryption } from '../shared/core/encryption-state.js';
-import type { EnforcerConfig } from '../shared/config/enforcer-config.js';
+import type { EnforcerSettings } from '../shared/config/enforcer-config.js';
 import type { UpdateCapability } from '../functions/enforce-object-encryption/update-capability.js';
 import { assessObject, needsWork, type ObjectAssessment } from './assess-object.js';
 import { UsageError } from './cli-errors.js';
@@ -49,7 +49,7 @@ export interface Explanation {
 }
 
 interface ExplainContext {
-  readonly config: EnforcerConfig;
+  readonly config: EnforcerSettings;
   readonly requiredKeyArn: string;
   readonly update: Pick<UpdateCapability, 'available' | 'reason'>;
 }

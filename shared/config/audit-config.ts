@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import type { EnforcementPolicy } from '../core/object-requirement.js';
-import { readAwsSettings, readFindingsTopic, readRequiredKey, type AwsSettings } from './enforcer-config.js';
+import { readAwsSettings, readFindingsTopic, readRequiredKey, type AwsSettings, type TopicUse } from './enforcer-config.js';
 import { parseAuditSettings, parsePolicy, toEnforcementPolicy, type AuditSettings } from './parse-policy.js';
 
 /** Where the real-time enforcer listens: a bucket notifying one of these is covered. */
@@ -22,6 +22,9 @@ export interface AuditConfig {
   /** Buckets (and keys) inspected at once. */
   readonly concurrency: number;
 }
+
+/** The audit's configuration without the findings topic: for an on-demand audit that publishes nothing. */
+export type AuditRunSettings = Omit<AuditConfig, 'findingsTopicArn'>;
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -62,10 +65,12 @@ const readReportsPrefix = (env: Environment, problems: string[]): string => {
  * listing every problem. Shares REQUIRED_KMS_KEY, FINDINGS_TOPIC_ARN, POLICY and the AWS settings
  * with the enforce function.
  */
-export const loadAuditConfig = (env: Environment = process.env): AuditConfig => {
+export function loadAuditConfig(env?: Environment): AuditConfig;
+export function loadAuditConfig(env: Environment, use: TopicUse): AuditRunSettings;
+export function loadAuditConfig(env: Environment = process.env, use?: TopicUse): AuditConfig | AuditRunSettings {
   const problems: string[] = [];
   const requiredKey = readRequiredKey(env, problems);
-  const findingsTopicArn = readFindingsTopic(env, problems);
+  const findingsTopicArn = use ? undefined : readFindingsTopic(env, problems);
   const aws = readAwsSettings(env, problems);
   const { policy, problems: policyProblems } = parsePolicy(env['POLICY']);
   problems.push(...policyProblems);
@@ -84,8 +89,7 @@ export const loadAuditConfig = (env: Environment = process.env): AuditConfig => 
   const concurrency = readConcurrency(env, problems);
 
   if (problems.length > 0) throw new ConfigurationError(problems);
-  return Object.freeze({
-    findingsTopicArn,
+  const settings: AuditRunSettings = {
     policy: Object.freeze(toEnforcementPolicy(requiredKey, policy)),
     audit,
     aws: Object.freeze(aws),
@@ -93,5 +97,6 @@ export const loadAuditConfig = (env: Environment = process.env): AuditConfig => 
     reportsPrefix,
     enforcer: Object.freeze(enforcer),
     concurrency,
-  });
-};
+  };
+  return Object.freeze(findingsTopicArn === undefined ? settings : { ...settings, findingsTopicArn });
+}

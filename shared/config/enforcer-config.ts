@@ -42,6 +42,17 @@ export interface EnforcerConfig {
   readonly updateObjectEncryptionAvailable: boolean;
 }
 
+/** The configuration without the alert topic: for callers that publish nothing (the CLI's object commands). */
+export type EnforcerSettings = Omit<EnforcerConfig, 'findingsTopicArn'>;
+
+/**
+ * Whether the caller publishes to FINDINGS_TOPIC_ARN. The functions always do, so for them the topic
+ * is required; a caller that publishes nothing neither needs the variable nor fails on it.
+ */
+export interface TopicUse {
+  readonly publishes: false;
+}
+
 type Environment = Readonly<Record<string, string | undefined>>;
 
 const MIB = 1024 ** 2;
@@ -89,10 +100,12 @@ const readPositiveInteger = (env: Environment, name: string, fallback: number, m
 };
 
 /** Reads and validates everything once; throws ConfigurationError listing every problem. */
-export const loadEnforcerConfig = (env: Environment = process.env): EnforcerConfig => {
+export function loadEnforcerConfig(env?: Environment): EnforcerConfig;
+export function loadEnforcerConfig(env: Environment, use: TopicUse): EnforcerSettings;
+export function loadEnforcerConfig(env: Environment = process.env, use?: TopicUse): EnforcerConfig | EnforcerSettings {
   const problems: string[] = [];
   const requiredKey = readRequiredKey(env, problems);
-  const findingsTopicArn = readFindingsTopic(env, problems);
+  const findingsTopicArn = use ? undefined : readFindingsTopic(env, problems);
   const aws = readAwsSettings(env, problems);
 
   const modeText = env['ENFORCEMENT_MODE']?.trim() || 'enforce';
@@ -109,9 +122,8 @@ export const loadEnforcerConfig = (env: Environment = process.env): EnforcerConf
   const multipartConcurrency = readPositiveInteger(env, 'MULTIPART_CONCURRENCY', 8, 32, problems);
 
   if (problems.length > 0) throw new ConfigurationError(problems);
-  return Object.freeze({
+  const settings: EnforcerSettings = {
     mode: modeText as EnforcementMode,
-    findingsTopicArn,
     policy: Object.freeze(toEnforcementPolicy(requiredKey, policy)),
     aws: Object.freeze(aws),
     objectConcurrency,
@@ -119,5 +131,6 @@ export const loadEnforcerConfig = (env: Environment = process.env): EnforcerConf
     multipartPartBytes,
     multipartConcurrency,
     updateObjectEncryptionAvailable: isAmazonS3Endpoint(aws.s3Endpoint),
-  });
-};
+  };
+  return Object.freeze(findingsTopicArn === undefined ? settings : { ...settings, findingsTopicArn });
+}

@@ -36,6 +36,16 @@ describe('loadAuditConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('an audit that publishes nothing neither needs FINDINGS_TOPIC_ARN nor fails on it, and gets no topic', () => {
+    const withoutTopic = { ...BASE, FINDINGS_TOPIC_ARN: undefined };
+    const settings = loadAuditConfig(withoutTopic, { publishes: false });
+    expect(settings).not.toHaveProperty('findingsTopicArn');
+    expect(settings).toMatchObject({ policy: { requiredKey: REQUIRED }, audit: DEFAULT_AUDIT_SETTINGS, concurrency: 8 });
+    expect(Object.isFrozen(settings)).toBe(true);
+    expect(loadAuditConfig({ ...BASE, FINDINGS_TOPIC_ARN: 'findings' }, { publishes: false })).not.toHaveProperty('findingsTopicArn');
+    expect(() => loadAuditConfig(withoutTopic)).toThrow(ConfigurationError);
+  });
+
   it('REPORTS_BUCKET and the enforcer targets are optional', () => {
     expect(loadAuditConfig(BASE)).toMatchObject({ reportsBucket: undefined, enforcer: { queueArn: undefined, functionArn: undefined, topicArn: undefined } });
   });

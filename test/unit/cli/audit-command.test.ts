@@ -63,6 +63,14 @@ describe('enforcer audit', () => {
     expect(code).toBe(EXIT.findings);
   });
 
+  it('without --publish, FINDINGS_TOPIC_ARN is not read: a malformed one does not stop the audit', async () => {
+    givenSseS3Bucket();
+    const { code, io } = await audit(['--account-id', ACCOUNT], { FINDINGS_TOPIC_ARN: 'not-a-topic' });
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(io.stderr.text).toBe('');
+    expect(code).toBe(EXIT.findings);
+  });
+
   it('--publish sends the on-call summary to the findings topic', async () => {
     givenSseS3Bucket();
     const { code, io } = await audit(['--account-id', ACCOUNT, '--publish', '--topic-arn', TOPIC]);

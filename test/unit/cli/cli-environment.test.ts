@@ -7,9 +7,7 @@ import {
   commandEnvironment,
   connectionOverrides,
   exportSdkOverrides,
-  UNUSED_TOPIC_ARN,
   withOverrides,
-  withoutPublishing,
 } from '../../../cli/cli-environment.js';
 import { parseS3Uri } from '../../../cli/s3-uri.js';
 
@@ -62,10 +60,6 @@ describe('flags override the functions’ variables', () => {
     expect(withOverrides({ A: '1', B: '2' }, { B: undefined, C: '3' })).toEqual({ A: '1', C: '3' });
   });
 
-  it('commands that publish nothing do not need FINDINGS_TOPIC_ARN, and never use the stand-in', () => {
-    expect(withoutPublishing({})).toEqual({ FINDINGS_TOPIC_ARN: UNUSED_TOPIC_ARN });
-    expect(withoutPublishing({ FINDINGS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t' })).toEqual({ FINDINGS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t' });
-  });
 });
 
 describe('S3 URIs', () => {

@@ -69,6 +69,17 @@ describe('loadEnforcerConfig', () => {
     ]);
   });
 
+  it('a caller that publishes nothing neither needs FINDINGS_TOPIC_ARN nor fails on it, and gets no topic', () => {
+    const withoutTopic = { ...base, FINDINGS_TOPIC_ARN: undefined };
+    const settings = loadEnforcerConfig(withoutTopic, { publishes: false });
+    expect(settings).not.toHaveProperty('findingsTopicArn');
+    expect(settings).toEqual(Object.fromEntries(Object.entries(loadEnforcerConfig(base)).filter(([name]) => name !== 'findingsTopicArn')));
+    expect(Object.isFrozen(settings)).toBe(true);
+    expect(loadEnforcerConfig({ ...base, FINDINGS_TOPIC_ARN: 'findings' }, { publishes: false })).not.toHaveProperty('findingsTopicArn');
+    expect(() => loadEnforcerConfig({ ...withoutTopic, REQUIRED_KMS_KEY: 'alias/aws/s3' }, { publishes: false })).toThrow(ConfigurationError);
+    expect(problemsOf(withoutTopic)).toEqual(['FINDINGS_TOPIC_ARN is not set: give the SNS topic ARN that receives alerts and findings']);
+  });
+
   it('uses UpdateObjectEncryption only against Amazon S3 itself', () => {
     expect(loadEnforcerConfig(base).updateObjectEncryptionAvailable).toBe(true);
     expect(loadEnforcerConfig({ ...base, AWS_ENDPOINT_URL_S3: 'https://s3.eu-west-1.amazonaws.com' }).updateObjectEncryptionAvailable).toBe(true);
