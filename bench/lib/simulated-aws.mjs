@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLIENT_SETTINGS, reuseSigners } from '../../shared/aws/aws-clients.ts';
+import { CLIENT_SETTINGS, tuneClient } from '../../shared/aws/aws-clients.ts';
 
 const benchCredentials = () => ({ accessKeyId: 'bench', secretAccessKey: 'bench' });
 
@@ -80,7 +80,7 @@ const socketChunks = (bytes) => {
 /**
  * A client of `ClientClass` whose every command is answered by `respond(commandName, input)` (an answer, or a promise of one)
  * after `latencyMs`: a number, or a function called at each request with the command's name and
- * input, returning that request's latency. With the settings and reused signers of shared/aws/aws-clients.ts.
+ * input, returning that request's latency. With the settings and tuning of shared/aws/aws-clients.ts.
  */
 export const simulatedClient = (ClientClass, { region = 'us-east-1', latencyMs, respond, counter, extra = {} }) => {
   const pending = new Map();
@@ -99,7 +99,7 @@ export const simulatedClient = (ClientClass, { region = 'us-east-1', latencyMs, 
     httpHandlerConfigs: () => ({}),
     destroy() {},
   };
-  const client = reuseSigners(new ClientClass({ region, credentials: benchCredentials(), ...CLIENT_SETTINGS, requestHandler, ...extra }));
+  const client = tuneClient(new ClientClass({ region, credentials: benchCredentials(), ...CLIENT_SETTINGS, requestHandler, ...extra }));
   client.middlewareStack.add(
     (next, context) => (args) => {
       counter?.count(context.commandName);

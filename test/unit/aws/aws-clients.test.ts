@@ -9,6 +9,7 @@ import {
   createS3Client,
   createSnsClient,
   reuseSigners,
+  withoutSdkLogging,
 } from '../../../shared/aws/aws-clients.js';
 
 const aws = { region: 'eu-west-1', forcePathStyle: true };
@@ -25,6 +26,18 @@ describe('SDK clients', () => {
     expect(await client.config.region()).toBe('eu-west-1');
     const strategy = await client.config.retryStrategy();
     expect((strategy as { mode?: string }).mode).toBe('adaptive');
+  });
+
+  it.each([
+    ['S3', () => createS3Client(aws)],
+    ['KMS', () => createKmsClient(aws)],
+    ['SNS', () => createSnsClient(aws)],
+  ])('%s: the SDK logger middleware is left out, and nothing else', (_name, create) => {
+    const stackNames = (client: { middlewareStack: { identify(): string[] } }) => client.middlewareStack.identify().map((entry) => entry.split(' ')[0]);
+    const names = stackNames(create());
+    expect(names).not.toContain('loggerMiddleware');
+    expect(names).toContain('httpSigningMiddleware');
+    expect(names).toContain('retryMiddleware');
   });
 
   it('S3 keeps path-style addressing when configured', () => {
@@ -123,6 +136,36 @@ describe('request signers are made once and reused', () => {
     expect(actual).toEqual(expected);
     expect(actual[1]?.authorization).toContain('/eu-west-1/kms/aws4_request');
     expect(makeSigner).toHaveBeenCalledTimes(1);
+  });
+
+  it('without the SDK logger middleware, answers and errors still arrive whole', async () => {
+    const requestHandler = {
+      metadata: { handlerProtocol: 'http/1.1' },
+      handle: async (request: { path: string }) => ({
+        response: request.path.endsWith('/missing')
+          ? { statusCode: 404, headers: { 'x-amz-request-id': 'REQ404' }, body: Readable.from([]) }
+          : {
+              statusCode: 200,
+              headers: { 'x-amz-request-id': 'REQ200', 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': 'arn:aws:kms:eu-west-1:111122223333:key/k', 'content-length': '12' },
+              body: Readable.from([]),
+            },
+      }),
+      updateHttpClientConfig: () => undefined,
+      httpHandlerConfigs: () => ({}),
+      destroy: () => undefined,
+    };
+    const client = withoutSdkLogging(new S3Client({ region: 'eu-west-1', credentials, ...CLIENT_SETTINGS, maxAttempts: 1, requestHandler, forcePathStyle: true }));
+
+    await expect(client.send(new HeadObjectCommand({ Bucket: 'audited-bucket', Key: 'present' }))).resolves.toMatchObject({
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k',
+      ContentLength: 12,
+      $metadata: { httpStatusCode: 200, requestId: 'REQ200' },
+    });
+    await expect(client.send(new HeadObjectCommand({ Bucket: 'audited-bucket', Key: 'missing' }))).rejects.toMatchObject({
+      name: 'NotFound',
+      $metadata: { httpStatusCode: 404, requestId: 'REQ404' },
+    });
   });
 
   it('keeps one signer per auth scheme, and asks again after a factory fails', async () => {
