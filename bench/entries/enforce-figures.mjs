@@ -1,5 +1,5 @@
 // Bundled by bench/run.mjs with the functions' esbuild options and run in its own process:
-//   node enforce-figures.mjs <result.json> calls|throughput|sdk-floor [options as JSON]
+//   node enforce-figures.mjs <result.json> calls|throughput|sdk-floor|sdk-ceiling [options as JSON]
 // The enforce use case (enforceInvocation) runs with the real S3ObjectStore over a real S3Client
 // whose HTTP handler is the simulated S3 of bench/lib; configuration comes from the real loader.
 import { Buffer } from 'node:buffer';
@@ -264,7 +264,44 @@ const sdkFloor = async ({ calls: count = 1000, concurrency = 8, warmup = 200 }) 
   return { headMs, copyMs, answerMs, concurrency, calls: keys.length };
 };
 
+/**
+ * The ceiling over the compliant case: no enforcer at all, only the same SDK client (same settings
+ * and tuning) sending the one HeadObject a compliant object needs, `concurrency` at a time, to the
+ * same simulated S3 with the same latency model — the rate any code built on the SDK reaches here.
+ * Warmed up like the throughput runs; each object's latency is recorded as there.
+ */
+const sdkCeiling = async ({ objects, concurrency = 8, warmup = 64, latency }) => {
+  const world = new SimulatedObjects();
+  world.addBucket(BUCKET, 'BucketOwnerEnforced');
+  const keys = Array.from({ length: warmup + objects }, (_, index) => `ceiling/${index}`);
+  for (const key of keys) world.putObject(BUCKET, key, CLASSES.compliant);
+  const model = varyingLatency(latency);
+  const latencyByKey = new Map();
+  let warming = true;
+  const recordedLatency = (_command, input) => {
+    if (warming) return 0;
+    const ms = model();
+    latencyByKey.set(input.Key, (latencyByKey.get(input.Key) ?? 0) + ms);
+    return ms;
+  };
+  const s3 = simulatedClient(S3Client, { region: REGION, latencyMs: recordedLatency, respond: (command, input) => world.respond(command, input) });
+  const headAll = async (list) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < list.length) await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: list[next++] }));
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  };
+  await headAll(keys.slice(0, warmup));
+  warming = false;
+  const measured = keys.slice(warmup);
+  const started = performance.now();
+  await headAll(measured);
+  const elapsedMs = performance.now() - started;
+  return { objects, batch: objects, concurrency, elapsedMs, objectLatencyMs: measured.map((key) => latencyByKey.get(key) ?? 0) };
+};
+
 const [resultFile, task, options = '{}'] = process.argv.slice(2);
-const tasks = { calls, throughput, 'sdk-floor': sdkFloor };
-if (!resultFile || !tasks[task]) throw new Error('usage: enforce-figures.mjs <result.json> calls|throughput|sdk-floor [options]');
+const tasks = { calls, throughput, 'sdk-floor': sdkFloor, 'sdk-ceiling': sdkCeiling };
+if (!resultFile || !tasks[task]) throw new Error('usage: enforce-figures.mjs <result.json> calls|throughput|sdk-floor|sdk-ceiling [options]');
 writeFileSync(resultFile, JSON.stringify(await tasks[task](JSON.parse(options))));
