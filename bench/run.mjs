@@ -303,14 +303,25 @@ const ratioDifferences = [];
 let throughputConcurrency;
 /** The compliant case's ratio (varying latency), to set against the SDK's own ceiling. */
 let compliantRatio;
+/** The SDK's own ceiling for the compliant case: the same client, latencies and concurrency, no enforcer. */
+const ceilingRuns = [];
+const ceilingRun = async (seed, concurrency) => {
+  const result = await runEnforce('sdk-ceiling', { objects: SETTINGS.throughputObjects, concurrency, warmup: SETTINGS.throughputWarmup, latency: { ...VARYING, seed } });
+  const rate = result.objects / (result.elapsedMs / 1000);
+  const bound = result.objects / (poolMakespanMs(result.objectLatencyMs, result.batch, result.concurrency) / 1000);
+  return { rate, bound, ratio: rate / bound };
+};
 for (const { what, objects = SETTINGS.throughputObjects, ...testCase } of THROUGHPUT_CASES) {
   const options = { ...testCase, objects, warmup: SETTINGS.throughputWarmup };
   const varyingRuns = [];
   const constantRuns = [];
-  // Interleaved, so that a change in the machine's load during the case falls on both models alike.
+  const withCeiling = testCase.objectClass === 'compliant' && testCase.batch === undefined;
+  // Interleaved, so that a change in the machine's load during the case falls on both models (and,
+  // for the compliant case, on the SDK's ceiling) alike.
   for (let run = 0; run < SETTINGS.throughputRuns; run += 1) {
     varyingRuns.push(await runEnforce('throughput', { ...options, latency: { ...VARYING, seed: run + 1 } }));
     constantRuns.push(await runEnforce('throughput', { ...options, latencyMs: SETTINGS.latencyMs }));
+    if (withCeiling) ceilingRuns.push(await ceilingRun(run + 1, varyingRuns[0].concurrency));
   }
   const cpuOnly = await runEnforce('throughput', { ...options, latencyMs: 0 });
   const { concurrency, batch } = varyingRuns[0];
@@ -345,19 +356,6 @@ for (const { what, objects = SETTINGS.throughputObjects, ...testCase } of THROUG
   record(`enforce throughput: ${what}`, `${fixed(varying.rate)} objects/s = ${fixed(varying.ratio, 3)} of ${fixed(varying.bound)}, latency ${varyingName} (${constantName}: ${constantRatio})`, `≥ ${TARGETS.throughputRatio} of the bound`, result);
 }
 const floor = await runEnforce('sdk-floor', { concurrency: throughputConcurrency });
-// The SDK's own ceiling for the compliant case: the same client, latencies and concurrency, no enforcer.
-const ceilingRuns = [];
-for (let run = 0; run < SETTINGS.throughputRuns; run += 1) {
-  const result = await runEnforce('sdk-ceiling', {
-    objects: SETTINGS.throughputObjects,
-    concurrency: throughputConcurrency,
-    warmup: SETTINGS.throughputWarmup,
-    latency: { ...VARYING, seed: run + 1 },
-  });
-  const rate = result.objects / (result.elapsedMs / 1000);
-  const bound = result.objects / (poolMakespanMs(result.objectLatencyMs, result.batch, result.concurrency) / 1000);
-  ceilingRuns.push({ rate, bound, ratio: rate / bound });
-}
 const ceiling = { rate: median(ceilingRuns.map(({ rate }) => rate)), ratio: median(ceilingRuns.map(({ ratio }) => ratio)) };
 const signed = (value) => {
   const magnitude = fixed(Math.abs(value), 3);
@@ -423,7 +421,7 @@ doc.push(
   "objects', so even a perfect overlap leaves the ratio below about (calls per object × mean latency) ÷ (calls per object × mean latency + CPU/object).",
   '',
   `SDK ceiling: no enforcer at all — the same SDK client (same settings) sending the one \`HeadObject\` a compliant object needs, ${throughputConcurrency} at a time,`,
-  `to the same simulated S3 with the same latency model (${SETTINGS.throughputRuns} runs, seeds 1–${SETTINGS.throughputRuns}, after the same warm-up), against the same bound: ${fixed(ceiling.rate)} objects/s =`,
+  `to the same simulated S3 with the same latency model (${SETTINGS.throughputRuns} runs, seeds 1–${SETTINGS.throughputRuns}, after the same warm-up, interleaved with the compliant case's runs), against the same bound: ${fixed(ceiling.rate)} objects/s =`,
   `**${fixed(ceiling.ratio, 3)}** of the bound (runs: ${ceilingRuns.map(({ ratio }) => fixed(ratio, 3)).join(', ')}). This is what any code built on the SDK reaches on this machine at this`,
   `latency and concurrency${compliantRatio ? `; the compliant case, with the whole enforcer, reaches ${fixed(compliantRatio / ceiling.ratio, 3)} of it` : ''}. A call's CPU`,
   'time is longer here than in the floor above: measured apart from this run, one `HeadObject` at a time took 0.4–0.6 ms back to back but added',
@@ -544,7 +542,10 @@ if (!auditNotMeasured) {
       const calls = Object.values(runs[0].byCommand).reduce((sum, count) => sum + count, 0);
       const ratio = wallMs / bound.ms;
       const result = verdict(ratio <= TARGETS.auditRatio);
-      auditResults.push({ buckets, wallMs, bound, ratio, retainedHeap, retainedCode, peakHeap, peakRss, streamMs, reportMs, calls, seeded, runs, probe, result });
+      // The SDK's own ceiling for the bucket reads, in one more run: no audit, the same client and latency.
+      const sdkReads = await runAudit({ sdkCeiling: true });
+      const sdkReadsRatio = sdkReads.wallMs / (Math.ceil(buckets / sdkReads.concurrency) * sdkReads.latencyMs);
+      auditResults.push({ buckets, wallMs, bound, ratio, retainedHeap, retainedCode, peakHeap, peakRss, streamMs, reportMs, calls, seeded, runs, probe, result, sdkReadsRatio });
       record(`audit wall time, ${buckets} buckets`, `${fixed(wallMs / 1000, 2)} s = ${fixed(ratio, 2)}× the bound of ${fixed(bound.ms / 1000, 2)} s`, `≤ ${TARGETS.auditRatio}× the bound`, result);
     }
     const runAudit = auditRunner(SETTINGS.auditMemoryOnly);
@@ -599,6 +600,9 @@ if (auditNotMeasured) {
   say(`   memory: retained heap ${mib(small.retainedHeap)} at ${small.buckets} buckets, ${mib(big.retainedHeap)} at ${big.buckets}: ×${fixed(growth, 2)} (flat means ≤ ×${TARGETS.auditMemoryGrowth}) → ${flat}; about ${fixed(perBucket, 0)} bytes per bucket${beyondText}`);
   say(`   (AUDIT_CONCURRENCY ${small.runs[0].concurrency}, objectSampleSize ${small.runs[0].objectSampleSize}; bound = rounds × latency: ${small.bound.rounds} and ${big.bound.rounds} rounds; each measured run a cold process reading`);
   say(`    the previous night's report; CPU = the seeding night with latency 0: ${fixed(cpuShare, 2)}× the bound at ${small.buckets} buckets;`);
+  const sdkReadsText = auditResults.map((run) => `${fixed(run.sdkReadsRatio, 2)}× at ${run.buckets}`).join(', ');
+  say(`   SDK ceiling: the same S3 client alone reading each bucket's encryption, policy and notifications together, ${small.runs[0].concurrency} buckets at a time, no audit: ${sdkReadsText} its bound`);
+  record('SDK ceiling for the audit\'s bucket reads', `${sdkReadsText} the bound (bare client, no audit)`, 'none (informational)', 'measured');
   say(`    median of ${SETTINGS.audits.map(({ buckets, runs }) => `${runs} runs at ${buckets}`).join(', ')}; retained heap from one probe run each)`);
   record(
     'audit memory in the number of buckets',
@@ -647,6 +651,11 @@ if (auditNotMeasured) {
     cpuShare >= TARGETS.auditRatio
       ? `here the CPU alone is more than the ${fixed(TARGETS.auditRatio, 1)}× target allows.`
       : `the ${fixed(TARGETS.auditRatio, 1)}× target leaves ${fixed(TARGETS.auditRatio - cpuShare, 2)}× the bound for waiting that this CPU does not overlap.`,
+    '',
+    "SDK ceiling: one more run per size with no audit at all — the same S3 client reading each bucket's encryption, policy and notifications",
+    `together, ${small.runs[0].concurrency} buckets at a time, from the same simulated account with the same latency, errors for absent configuration caught — takes`,
+    `${sdkReadsText} its own bound (⌈buckets ÷ ${small.runs[0].concurrency}⌉ × ${SETTINGS.latencyMs} ms). That is the pace of the SDK alone on this machine, before any check, finding,`,
+    'report or log line.',
     '',
   );
 }

@@ -37,12 +37,22 @@ export class S3BucketInspector implements BucketInspector {
   async *bucketPages(): AsyncIterable<readonly ListedBucket[]> {
     let token: string | undefined;
     do {
-      const page = await this.call('ListBuckets', () =>
-        this.s3In(this.homeRegion).send(new ListBucketsCommand({ MaxBuckets: BUCKETS_PER_PAGE, ...(token ? { ContinuationToken: token } : {}) })),
-      );
-      yield (page.Buckets ?? []).flatMap((bucket) => (bucket.Name ? [{ name: bucket.Name, ...(bucket.BucketRegion ? { region: bucket.BucketRegion } : {}) }] : []));
-      token = page.ContinuationToken;
+      const page = await this.listPage(token);
+      token = page.next;
+      yield page.buckets;
     } while (token);
+  }
+
+  /**
+   * One ListBuckets page as names and regions only: the SDK's answer (dates, ARNs, metadata) is not
+   * kept while the page is audited, nor while the next one is fetched.
+   */
+  private async listPage(token: string | undefined): Promise<{ buckets: readonly ListedBucket[]; next: string | undefined }> {
+    const page = await this.call('ListBuckets', () =>
+      this.s3In(this.homeRegion).send(new ListBucketsCommand({ MaxBuckets: BUCKETS_PER_PAGE, ...(token ? { ContinuationToken: token } : {}) })),
+    );
+    const buckets = (page.Buckets ?? []).flatMap((bucket) => (bucket.Name ? [{ name: bucket.Name, ...(bucket.BucketRegion ? { region: bucket.BucketRegion } : {}) }] : []));
+    return { buckets, next: page.ContinuationToken };
   }
 
   async regionOf(bucket: string): Promise<string> {
