@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLIENT_SETTINGS, tuneClient } from '../../shared/aws/aws-clients.ts';
+import { seededRandom } from '../../test/fixtures/seeded-random.ts';
 
 const benchCredentials = () => ({ accessKeyId: 'bench', secretAccessKey: 'bench' });
 
@@ -45,17 +46,6 @@ export const s3Error = (status, code, message = code) => answer(status, { 'conte
 export const kmsAnswer = (document) => answer(200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(document));
 export const kmsError = (type, message) => answer(400, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify({ __type: type, message }));
 
-/** mulberry32: a small deterministic PRNG; each call returns the next number in [0, 1) of the sequence `seed` starts. */
-export const mulberry32 = (seed) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 /**
  * A latency model for `simulatedClient`: each request waits a whole number of milliseconds drawn
@@ -63,7 +53,7 @@ export const mulberry32 = (seed) => {
  * Whole milliseconds, because timers have millisecond resolution: the latency drawn is the latency waited.
  */
 export const varyingLatency = ({ meanMs, spreadMs, seed }) => {
-  const next = mulberry32(seed);
+  const next = seededRandom(seed);
   const low = Math.round(meanMs - spreadMs);
   const values = Math.round(meanMs + spreadMs) - low + 1;
   return () => low + Math.floor(next() * values);

@@ -3,13 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mapBounded } from '../../shared/core/run-bounded.js';
 import { s3Notification, s3Record, sqsEvent, sqsMessage } from '../fixtures/events.js';
 import { markdownTable, publishReliabilitySection } from '../fixtures/reliability-report.js';
+import { seededRandom } from '../fixtures/seeded-random.js';
 import { prepareEnforcerFixture, type EnforcerFixture } from './support/enforcer-fixture.js';
 import {
   INTEGRITY_CLASSES,
   generateObjects,
   isCompliantClass,
   readState,
-  seededRandom,
   uploadObject,
   type IntegrityBucketKind,
   type IntegrityObject,

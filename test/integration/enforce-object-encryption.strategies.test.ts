@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type BucketNotifications, type EnforcerFixture, prepareEnforcerFixture } from './support/enforcer-fixture.js';
 import type { BundleRun } from './support/invoke-bundle.js';
 import { batchOperationsEvent, decodeS3NotificationKey, s3RecordsOf, sqsEvent, withVersionId } from './support/lambda-events.js';
+import { seededRandom } from '../fixtures/seeded-random.js';
 import { motoClients, type MotoClients } from './support/moto-clients.js';
 import { startMotoServer, type MotoServer } from './support/moto-server.js';
 import { grantsOf, openUploadsIn, sha256Of, snapshotVersion, versionsOf, type VersionSnapshot } from './support/object-snapshot.js';
@@ -806,14 +807,7 @@ describe('POLICY.strategy on an endpoint that is not Amazon S3', () => {
 describe('data integrity over every method moto can run', () => {
   /** A small seeded generator (mulberry32), so a failing run can be repeated: the seed is in every message. */
   const generator = (seed: number) => {
-    let state = seed >>> 0;
-    const next = (): number => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-    };
+    const next = seededRandom(seed);
     const int = (max: number): number => Math.floor(next() * max);
     const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
     const text = (alphabet: string, min: number, max: number): string =>
