@@ -1,11 +1,12 @@
 // Bundled by bench/run.mjs with the functions' esbuild options and run in its own process:
-//   node enforce-figures.mjs <result.json> calls|throughput|sdk-floor|sdk-ceiling [options as JSON]
+//   node enforce-figures.mjs <result.json> calls|throughput|sdk-floor|sdk-ceiling|timer-ceiling [options as JSON]
 // The enforce use case (enforceInvocation) runs with the real S3ObjectStore over a real S3Client
 // whose HTTP handler is the simulated S3 of bench/lib; configuration comes from the real loader.
 import { Buffer } from 'node:buffer';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CopyObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { enforceInvocation } from '../../functions/enforce-object-encryption/enforce-invocation.ts';
 import { powertoolsRecorder } from '../../functions/enforce-object-encryption/powertools-recorder.ts';
@@ -264,6 +265,29 @@ const sdkFloor = async ({ calls: count = 1000, concurrency = 8, warmup = 200 }) 
   return { headMs, copyMs, answerMs, concurrency, calls: keys.length };
 };
 
+/** Sends `call(key)` for every key, `concurrency` at a time, each worker taking the next key as it finishes one. */
+const pool = async (keys, concurrency, call) => {
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) await call(keys[next++]);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+};
+
+/** The latency model of a ceiling run, recording what each key drew (nothing while warming up). */
+const recordingLatency = (latency) => {
+  const model = varyingLatency(latency);
+  const byKey = new Map();
+  const state = { warming: true };
+  const draw = (key) => {
+    if (state.warming) return 0;
+    const ms = model();
+    byKey.set(key, (byKey.get(key) ?? 0) + ms);
+    return ms;
+  };
+  return { draw, state, byKey };
+};
+
 /**
  * The ceiling over the compliant case: no enforcer at all, only the same SDK client (same settings
  * and tuning) sending the one HeadObject a compliant object needs, `concurrency` at a time, to the
@@ -275,33 +299,34 @@ const sdkCeiling = async ({ objects, concurrency = 8, warmup = 64, latency }) =>
   world.addBucket(BUCKET, 'BucketOwnerEnforced');
   const keys = Array.from({ length: warmup + objects }, (_, index) => `ceiling/${index}`);
   for (const key of keys) world.putObject(BUCKET, key, CLASSES.compliant);
-  const model = varyingLatency(latency);
-  const latencyByKey = new Map();
-  let warming = true;
-  const recordedLatency = (_command, input) => {
-    if (warming) return 0;
-    const ms = model();
-    latencyByKey.set(input.Key, (latencyByKey.get(input.Key) ?? 0) + ms);
-    return ms;
-  };
-  const s3 = simulatedClient(S3Client, { region: REGION, latencyMs: recordedLatency, respond: (command, input) => world.respond(command, input) });
-  const headAll = async (list) => {
-    let next = 0;
-    const worker = async () => {
-      while (next < list.length) await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: list[next++] }));
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  };
-  await headAll(keys.slice(0, warmup));
-  warming = false;
+  const latencies = recordingLatency(latency);
+  const s3 = simulatedClient(S3Client, { region: REGION, latencyMs: (_command, input) => latencies.draw(input.Key), respond: (command, input) => world.respond(command, input) });
+  const head = (Key) => s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
+  await pool(keys.slice(0, warmup), concurrency, head);
+  latencies.state.warming = false;
   const measured = keys.slice(warmup);
   const started = performance.now();
-  await headAll(measured);
+  await pool(measured, concurrency, head);
   const elapsedMs = performance.now() - started;
-  return { objects, batch: objects, concurrency, elapsedMs, objectLatencyMs: measured.map((key) => latencyByKey.get(key) ?? 0) };
+  return { objects, batch: objects, concurrency, elapsedMs, objectLatencyMs: measured.map((key) => latencies.byKey.get(key) ?? 0) };
+};
+
+/**
+ * The ceiling of the simulation itself: no SDK and no enforcer, each object only the wait the
+ * simulated S3 would make its call wait (the same model, concurrency and pool). What it misses of
+ * the bound is what Node's timers add to each wait on this machine.
+ */
+const timerCeiling = async ({ objects, concurrency = 8, latency }) => {
+  const latencies = recordingLatency(latency);
+  latencies.state.warming = false;
+  const keys = Array.from({ length: objects }, (_, index) => `timer/${index}`);
+  const started = performance.now();
+  await pool(keys, concurrency, (key) => sleep(latencies.draw(key)));
+  const elapsedMs = performance.now() - started;
+  return { objects, batch: objects, concurrency, elapsedMs, objectLatencyMs: keys.map((key) => latencies.byKey.get(key) ?? 0) };
 };
 
 const [resultFile, task, options = '{}'] = process.argv.slice(2);
-const tasks = { calls, throughput, 'sdk-floor': sdkFloor, 'sdk-ceiling': sdkCeiling };
-if (!resultFile || !tasks[task]) throw new Error('usage: enforce-figures.mjs <result.json> calls|throughput|sdk-floor|sdk-ceiling [options]');
+const tasks = { calls, throughput, 'sdk-floor': sdkFloor, 'sdk-ceiling': sdkCeiling, 'timer-ceiling': timerCeiling };
+if (!resultFile || !tasks[task]) throw new Error('usage: enforce-figures.mjs <result.json> calls|throughput|sdk-floor|sdk-ceiling|timer-ceiling [options]');
 writeFileSync(resultFile, JSON.stringify(await tasks[task](JSON.parse(options))));
