@@ -228,6 +228,15 @@ const throughput = async ({ strategy, ownership, objectClass, objects, batch, la
   };
 };
 
+/** Sends `call(key)` for every key, `concurrency` at a time, each worker taking the next key as it finishes one. */
+const pool = async (keys, concurrency, call) => {
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) await call(keys[next++]);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+};
+
 /**
  * The floor under the figures above: CPU time per command of the SDK client and the simulated S3
  * alone (no enforcer, no latency), `concurrency` commands in flight, after a warm-up.
@@ -239,12 +248,8 @@ const sdkFloor = async ({ calls: count = 1000, concurrency = 8, warmup = 200 }) 
   for (const key of keys) world.putObject(BUCKET, key, CLASSES.unencrypted);
   const s3 = simulatedClient(S3Client, { region: REGION, latencyMs: 0, respond: (command, input) => world.respond(command, input) });
   const timed = async (work) => {
-    let next = 0;
-    const worker = async () => {
-      while (next < keys.length) await work(keys[next++]);
-    };
     const started = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    await pool(keys, concurrency, work);
     return (performance.now() - started) / keys.length;
   };
   const head = (key) => s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -265,27 +270,24 @@ const sdkFloor = async ({ calls: count = 1000, concurrency = 8, warmup = 200 }) 
   return { headMs, copyMs, answerMs, concurrency, calls: keys.length };
 };
 
-/** Sends `call(key)` for every key, `concurrency` at a time, each worker taking the next key as it finishes one. */
-const pool = async (keys, concurrency, call) => {
-  let next = 0;
-  const worker = async () => {
-    while (next < keys.length) await call(keys[next++]);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-};
-
-/** The latency model of a ceiling run, recording what each key drew (nothing while warming up). */
+/**
+ * The latency model of a ceiling run: no latency until `start()` (the warm-up), then the model's draws,
+ * each recorded against its key.
+ */
 const recordingLatency = (latency) => {
   const model = varyingLatency(latency);
   const byKey = new Map();
-  const state = { warming: true };
-  const draw = (key) => {
-    if (state.warming) return 0;
-    const ms = model();
-    byKey.set(key, (byKey.get(key) ?? 0) + ms);
-    return ms;
+  let started = false;
+  return {
+    start: () => (started = true),
+    draw: (key) => {
+      if (!started) return 0;
+      const ms = model();
+      byKey.set(key, (byKey.get(key) ?? 0) + ms);
+      return ms;
+    },
+    of: (key) => byKey.get(key) ?? 0,
   };
-  return { draw, state, byKey };
 };
 
 /**
@@ -303,12 +305,12 @@ const sdkCeiling = async ({ objects, concurrency = 8, warmup = 64, latency }) =>
   const s3 = simulatedClient(S3Client, { region: REGION, latencyMs: (_command, input) => latencies.draw(input.Key), respond: (command, input) => world.respond(command, input) });
   const head = (Key) => s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
   await pool(keys.slice(0, warmup), concurrency, head);
-  latencies.state.warming = false;
+  latencies.start();
   const measured = keys.slice(warmup);
   const started = performance.now();
   await pool(measured, concurrency, head);
   const elapsedMs = performance.now() - started;
-  return { objects, batch: objects, concurrency, elapsedMs, objectLatencyMs: measured.map((key) => latencies.byKey.get(key) ?? 0) };
+  return { objects, batch: objects, concurrency, elapsedMs, objectLatencyMs: measured.map(latencies.of) };
 };
 
 /**
@@ -318,12 +320,12 @@ const sdkCeiling = async ({ objects, concurrency = 8, warmup = 64, latency }) =>
  */
 const timerCeiling = async ({ objects, concurrency = 8, latency }) => {
   const latencies = recordingLatency(latency);
-  latencies.state.warming = false;
+  latencies.start();
   const keys = Array.from({ length: objects }, (_, index) => `timer/${index}`);
   const started = performance.now();
   await pool(keys, concurrency, (key) => sleep(latencies.draw(key)));
   const elapsedMs = performance.now() - started;
-  return { objects, batch: objects, concurrency, elapsedMs, objectLatencyMs: keys.map((key) => latencies.byKey.get(key) ?? 0) };
+  return { objects, batch: objects, concurrency, elapsedMs, objectLatencyMs: keys.map(latencies.of) };
 };
 
 const [resultFile, task, options = '{}'] = process.argv.slice(2);
