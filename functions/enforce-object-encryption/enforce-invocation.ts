@@ -33,10 +33,26 @@ export interface InvocationReport {
 
 interface PendingObject {
   readonly deliveryId: string;
+  /** The notice the object came from: spellings of one notice share it. */
+  readonly notice: number;
   readonly ref: ObjectReference;
 }
 
+interface HandledSpelling extends HandledDelivery {
+  readonly notice: number;
+  readonly durationMs: number;
+}
+
 const objectIdentity = (ref: ObjectReference): string => `${ref.bucket}\u0000${ref.key}`;
+
+/** One object per spelling the notice may mean: each that exists is enforced. */
+const spellingsOf = (ref: ObjectReference): ObjectReference[] => (ref.keySpellings ?? [ref.key]).map((key) => ({ ...ref, key }));
+
+const isGone = (outcome: ObjectOutcome): boolean => outcome.kind === 'skipped' && outcome.reason === 'gone';
+
+/** A spelling that named nothing says nothing yet: it is settled with its siblings. */
+const awaitsSiblings = ({ ref, outcome }: { ref: ObjectReference; outcome: ObjectOutcome }): boolean =>
+  ref.keySpellings !== undefined && isGone(outcome);
 
 /**
  * Notices for the same key are handled one after another, oldest first, so duplicates and the
@@ -53,6 +69,29 @@ const groupByObject = (pending: readonly PendingObject[]): PendingObject[][] => 
   );
 };
 
+/**
+ * The spellings of a notice that named no object are dropped when another spelling found one; when
+ * none did, the notice ends as one `gone` outcome that names every spelling tried.
+ */
+const settleSpellings = (deferred: readonly HandledSpelling[]): HandledSpelling[] => {
+  const byNotice = new Map<number, HandledSpelling[]>();
+  for (const item of deferred) byNotice.set(item.notice, [...(byNotice.get(item.notice) ?? []), item]);
+  const settled: HandledSpelling[] = [];
+  for (const items of byNotice.values()) {
+    const first = items[0] as HandledSpelling;
+    const spellings = first.ref.keySpellings ?? [first.ref.key];
+    const tried = spellings.map((key) => JSON.stringify(key)).join(', ');
+    const detail = first.outcome.kind === 'skipped' ? first.outcome.detail : 'the object was not found';
+    settled.push({
+      ...first,
+      ref: { ...first.ref, key: spellings[0] },
+      outcome: { kind: 'skipped', reason: 'gone', alert: false, detail: `${detail} (spellings tried: ${tried})` },
+      durationMs: items.reduce((sum, item) => sum + item.durationMs, 0),
+    });
+  }
+  return settled;
+};
+
 export const enforceInvocation = async (event: unknown, deps: InvocationDependencies): Promise<InvocationReport> => {
   const { trigger, deliveries, batchJob } = normaliseEvent(event);
   const failed = new Set<string>();
@@ -67,10 +106,12 @@ export const enforceInvocation = async (event: unknown, deps: InvocationDependen
     }
   }
 
-  const pending = deliveries.flatMap((delivery) => delivery.objects.map((ref) => ({ deliveryId: delivery.id, ref })));
+  const pending = deliveries
+    .flatMap((delivery) => delivery.objects.map((ref) => ({ deliveryId: delivery.id, ref })))
+    .flatMap(({ deliveryId, ref }, notice) => spellingsOf(ref).map((spelling) => ({ deliveryId, notice, ref: spelling })));
   const handledGroups = await mapBounded(groupByObject(pending), deps.concurrency, async (group) => {
-    const results: HandledDelivery[] = [];
-    for (const { deliveryId, ref } of group) {
+    const results: HandledSpelling[] = [];
+    for (const { deliveryId, notice, ref } of group) {
       const started = deps.now();
       let outcome: ObjectOutcome;
       try {
@@ -78,12 +119,20 @@ export const enforceInvocation = async (event: unknown, deps: InvocationDependen
       } catch (error) {
         outcome = { kind: 'failed', error: failureOf(error) };
       }
-      deps.recorder.objectHandled(ref, outcome, deps.now() - started);
-      results.push({ deliveryId, ref, outcome });
+      const item = { deliveryId, notice, ref, outcome, durationMs: deps.now() - started };
+      if (!awaitsSiblings(item)) deps.recorder.objectHandled(ref, outcome, item.durationMs);
+      results.push(item);
     }
     return results;
   });
-  const handled = handledGroups.flat();
+  const all = handledGroups.flat();
+  const found = all.filter((item) => !awaitsSiblings(item));
+  const noticesWithAFind = new Set(found.map((item) => item.notice));
+  const nothingFound = settleSpellings(all.filter((item) => awaitsSiblings(item) && !noticesWithAFind.has(item.notice)));
+  for (const item of nothingFound) deps.recorder.objectHandled(item.ref, item.outcome, item.durationMs);
+  const handled: HandledDelivery[] = [...found, ...nothingFound]
+    .sort((a, b) => a.notice - b.notice)
+    .map(({ deliveryId, ref, outcome }) => ({ deliveryId, ref, outcome }));
 
   for (const { deliveryId, ref, outcome } of handled) {
     if (needsRetry(outcome) && outcome.kind === 'failed') {

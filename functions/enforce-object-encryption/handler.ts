@@ -77,7 +77,7 @@ const enforce = async (event: unknown, context: Context): Promise<SqsBatchRespon
   const prepared = await ready(context.functionName);
   const report = await enforceInvocation(event, { ...prepared, remainingTimeMs: () => context.getRemainingTimeInMillis() });
   if (report.trigger === 'batch-operations' && report.batchJob) {
-    return batchOperationsResponse(report.batchJob, report.deliveries, new Map(report.handled.map((item) => [item.deliveryId, item.outcome])));
+    return batchOperationsResponse(report.batchJob, report.deliveries, report.handled);
   }
   if (report.trigger === 'sqs') {
     return { batchItemFailures: report.failedDeliveries.map((itemIdentifier) => ({ itemIdentifier })) };

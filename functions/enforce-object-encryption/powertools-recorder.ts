@@ -50,7 +50,17 @@ export const powertoolsRecorder = (logger: Logger, metrics: Metrics): Enforcemen
       };
       if (outcome.kind === 'failed') logger.error('object not enforced', fields);
       else if (outcome.kind === 'skipped' && outcome.alert) logger.warn('object not remediable', fields);
-      else logger.info('object enforced', fields);
+      else if (outcome.kind === 'skipped' && outcome.reason === 'gone') {
+        // S3 is strongly consistent: an object its own ObjectCreated event names is rarely missing.
+        // A real deletion ends here too, but so would a key read under the wrong spelling.
+        logger.warn('object named by the event not found', {
+          ...fields,
+          keysTried: ref.keySpellings ?? [ref.key],
+          eventSize: ref.size,
+          eventETag: ref.eTag,
+        });
+        metrics.addMetric('ObjectsGone', MetricUnit.Count, 1);
+      } else logger.info('object enforced', fields);
       metrics.addMetric(METRIC_BY_OUTCOME[outcome.kind], MetricUnit.Count, 1);
     },
     recordRejected(deliveryId: string, notice: Notice) {

@@ -1,4 +1,4 @@
-import { decodeS3Key } from './decode-s3-key.js';
+import { decodeS3Key, keySpellingsOf } from './decode-s3-key.js';
 import type { ObjectReference } from './object-reference.js';
 
 /**
@@ -64,6 +64,7 @@ class Collector {
   }
 }
 
+/** AWS's documented `detail.reason` values; any other (emulators write `ObjectCreated`) reads as `ObjectCreated:*`. */
 const EVENTBRIDGE_REASONS: Readonly<Record<string, string>> = {
   PutObject: 'ObjectCreated:Put',
   'POST Object': 'ObjectCreated:Post',
@@ -108,9 +109,9 @@ const readS3Record = (record: unknown, path: string, into: Collector): void => {
     into.reject(path, `S3 record for bucket ${bucket} has no s3.object.key`);
     return;
   }
-  addObject(into, path, {
+  addObject(into, path, 'url-encoded', {
     bucket,
-    encodedKey: object['key'],
+    keyText: object['key'],
     versionId: optionalString(object['versionId']),
     eTag: optionalString(object['eTag']),
     size: optionalSize(object['size']),
@@ -119,28 +120,48 @@ const readS3Record = (record: unknown, path: string, into: Collector): void => {
   });
 };
 
+/**
+ * How an intake path writes keys. S3 notifications (to SQS, SNS and Lambda) document form-URL
+ * encoding. EventBridge events and Batch Operations tasks leave it unsettled: AWS's parsers and
+ * samples decode them, while published events and emulators show keys as stored. There, every
+ * reading is a candidate, so no object is missed whichever way its key was written.
+ */
+type KeyEncoding = 'url-encoded' | 'unsettled';
+
 const addObject = (
   into: Collector,
   path: string,
-  found: Omit<ObjectReference, 'key'> & { encodedKey: string },
+  encoding: KeyEncoding,
+  found: Omit<ObjectReference, 'key' | 'keySpellings'> & { keyText: string },
 ): void => {
-  const decoded = decodeS3Key(found.encodedKey);
-  if (!decoded.ok) {
-    into.reject(path, `bucket ${found.bucket}: ${decoded.reason}`);
-    return;
+  const { keyText, ...fields } = found;
+  let key: string;
+  let keySpellings: ObjectReference['keySpellings'];
+  if (encoding === 'url-encoded') {
+    const decoded = decodeS3Key(keyText);
+    if (!decoded.ok) {
+      into.reject(path, `bucket ${found.bucket}: ${decoded.reason}`);
+      return;
+    }
+    key = decoded.key;
+  } else {
+    const spellings = keySpellingsOf(keyText);
+    key = spellings[0];
+    if (spellings.length > 1) keySpellings = spellings;
   }
-  if (decoded.key.length === 0) {
+  if (key.length === 0) {
     into.reject(path, `bucket ${found.bucket}: object key is empty`);
     return;
   }
   const reference: ObjectReference = {
-    bucket: found.bucket,
-    key: decoded.key,
-    eventName: found.eventName,
-    ...(found.versionId !== undefined ? { versionId: found.versionId } : {}),
-    ...(found.eTag !== undefined ? { eTag: found.eTag } : {}),
-    ...(found.size !== undefined ? { size: found.size } : {}),
-    ...(found.sequencer !== undefined ? { sequencer: found.sequencer } : {}),
+    bucket: fields.bucket,
+    key,
+    eventName: fields.eventName,
+    ...(keySpellings !== undefined ? { keySpellings } : {}),
+    ...(fields.versionId !== undefined ? { versionId: fields.versionId } : {}),
+    ...(fields.eTag !== undefined ? { eTag: fields.eTag } : {}),
+    ...(fields.size !== undefined ? { size: fields.size } : {}),
+    ...(fields.sequencer !== undefined ? { sequencer: fields.sequencer } : {}),
   };
   into.objects.push(reference);
 };
@@ -166,11 +187,12 @@ const readEventBridgeEvent = (doc: Json, path: string, into: Collector): void =>
     return;
   }
   const reason = isObject(detail) ? detail['reason'] : undefined;
-  addObject(into, path, {
+  addObject(into, path, 'unsettled', {
     bucket,
-    encodedKey: object['key'],
+    keyText: object['key'],
     versionId: optionalString(object['version-id']),
-    eTag: optionalString(object['etag']),
+    // AWS documents `etag`; some emulators write `eTag`, as S3 notifications do.
+    eTag: optionalString(object['etag']) ?? optionalString(object['eTag']),
     size: optionalSize(object['size']),
     sequencer: optionalString(object['sequencer']),
     eventName: (typeof reason === 'string' && EVENTBRIDGE_REASONS[reason]) || 'ObjectCreated:*',
@@ -243,7 +265,10 @@ const isSnsRecord = (record: unknown): record is Json =>
 
 const BUCKET_ARN = /^arn:[a-z-]+:s3:::([^/]+)$/;
 
-/** One Batch Operations task: schema 1.0 names the bucket by ARN, 2.0 by name; keys are URL-encoded. */
+/**
+ * One Batch Operations task: schema 1.0 names the bucket by ARN, 2.0 by name. Manifests hold
+ * URL-encoded keys and AWS's samples decode `s3Key`, but a hand-written manifest may not encode.
+ */
 const readBatchTask = (task: unknown, index: number): Delivery => {
   const id = isObject(task) && nonEmptyString(task['taskId']) ? task['taskId'] : `tasks[${index}]`;
   return single(id, (into) => {
@@ -252,9 +277,9 @@ const readBatchTask = (task: unknown, index: number): Delivery => {
     const bucket = nonEmptyString(task['s3Bucket']) ? task['s3Bucket'] : BUCKET_ARN.exec(String(task['s3BucketArn'] ?? ''))?.[1];
     if (!bucket) return into.reject(path, 'task has neither s3Bucket nor an s3BucketArn');
     if (!nonEmptyString(task['s3Key'])) return into.reject(path, `task for bucket ${bucket} has no s3Key`);
-    addObject(into, path, {
+    addObject(into, path, 'unsettled', {
       bucket,
-      encodedKey: task['s3Key'],
+      keyText: task['s3Key'],
       versionId: optionalString(task['s3VersionId']),
       eventName: 'BatchOperations:Invoke',
     });

@@ -1,7 +1,15 @@
+import type { KeySpellings } from './decode-s3-key.js';
+
 /** One object that an "object created" notice points at, with keys already URL-decoded. */
 export interface ObjectReference {
   readonly bucket: string;
   readonly key: string;
+  /**
+   * Every key the notice may name, `key` among them, where the intake path leaves the key's
+   * encoding unsettled and decoding changed it (see keySpellingsOf); absent when the key is certain.
+   * Each spelling that exists is enforced.
+   */
+  readonly keySpellings?: KeySpellings;
   readonly versionId?: string;
   readonly eTag?: string;
   readonly size?: number;

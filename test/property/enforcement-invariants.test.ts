@@ -10,7 +10,7 @@ import type { CopyInPlaceRequest, CopyInPlaceResult, MultipartCopyRequest, Objec
 import type { EncryptionTarget } from '../../shared/core/decide-object-action.js';
 import { enforceInvocation, type InvocationDependencies } from '../../functions/enforce-object-encryption/enforce-invocation.js';
 import { UpdateCapability } from '../../functions/enforce-object-encryption/update-capability.js';
-import { s3Notification, s3Record, sqsEvent, sqsMessage } from '../fixtures/events.js';
+import { eventBridgeObjectCreated, s3Notification, s3Record, sqsEvent, sqsMessage } from '../fixtures/events.js';
 
 const keyArn = (n: number) => `arn:aws:kms:us-east-1:123456789012:key/${String(n).padStart(8, '0')}-1111-2222-3333-444444444444`;
 const REQUIRED = keyArn(1);
@@ -182,6 +182,81 @@ const arbHeaders: fc.Arbitrary<{ serverSideEncryption?: string; kmsKeyId?: strin
   fc.record({ serverSideEncryption: fc.constant('aws:kms:dsse'), kmsKeyId: fc.constantFrom(keyArn(1), keyArn(2)) }),
   fc.constant({ customerKey: true }),
 );
+
+/** Keys made of the characters whose spelling differs between an encoded and a stored key. */
+const arbAwkwardKey = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '+', '%', ':', '/', '2', 'B', '0', 'é', '日', '🔑'), minLength: 1, maxLength: 16 });
+
+describe('every object an event names ends compliant, whichever way its key was spelled', () => {
+  const invocationDeps = (bucket: InMemoryBucket): InvocationDependencies => ({
+    store: bucket,
+    requirementOf: () => ({ kind: 'required', keyArn: REQUIRED, bucketKey: true, acceptDsseKms: true }),
+    mode: 'enforce',
+    copyLimitBytes: 5 * 1024 ** 3,
+    strategy: 'copy',
+    priorVersions: 'retain',
+    update: new UpdateCapability(false),
+    multipart: { partBytes: 5 * 1024 ** 2, concurrency: 2 },
+    remainingTimeMs: () => 600_000,
+    clock: () => new Date('2026-11-22T00:00:00Z'),
+    alerts: { publish: async () => undefined },
+    recorder: { objectHandled: () => undefined, recordRejected: () => undefined, noticeIgnored: () => undefined, alertsNotPublished: () => undefined, updateRefused: () => undefined },
+    concurrency: 4,
+    functionName: 'enforce-object-encryption',
+    now: () => 0,
+  });
+
+  it('EventBridge events and Batch Operations tasks, keys as stored or URL-encoded, beside keys that are the encoded form of each other', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(arbAwkwardKey, { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        fc.array(fc.record({ index: fc.nat(), encoded: fc.boolean(), path: fc.constantFrom('eventbridge', 'batch-operations') }), { minLength: 1, maxLength: 6 }),
+        async (stored, withEncodedTwins, named) => {
+          // An existing key that is the encoded form of another existing key: `a b` beside `a+b`.
+          const keys = withEncodedTwins ? [...new Set([...stored, ...stored.map(encodeS3Key)])] : stored;
+          const bucket = new InMemoryBucket();
+          keys.forEach((key, index) => bucket.objects.set(key, { eTag: `"e${index}"`, versionId: `orig${index}`, sizeBytes: 1, serverSideEncryption: 'AES256' }));
+          const notices = named.map(({ index, encoded, path }) => {
+            const key = keys[index % keys.length] as string;
+            return { key, text: encoded ? encodeS3Key(key) : key, path };
+          });
+          const eventBridge = notices.filter((notice) => notice.path === 'eventbridge');
+          const tasks = notices.filter((notice) => notice.path === 'batch-operations');
+          const deps = invocationDeps(bucket);
+          if (eventBridge.length > 0) {
+            const event = sqsEvent(...eventBridge.map(({ text }, index) => sqsMessage(`m${index}`, eventBridgeObjectCreated({ bucket: 'b', key: text }))));
+            const report = await enforceInvocation(event, deps);
+            expect(report.failedDeliveries).toEqual([]);
+            expect(report.deliveries.flatMap((delivery) => delivery.rejections)).toEqual([]);
+          }
+          if (tasks.length > 0) {
+            const event = {
+              invocationSchemaVersion: '2.0',
+              invocationId: 'i',
+              tasks: tasks.map(({ text }, index) => ({ taskId: `t${index}`, s3Key: text, s3VersionId: null, s3Bucket: 'b' })),
+            };
+            const report = await enforceInvocation(event, deps);
+            expect(report.failedDeliveries).toEqual([]);
+            // Every task's answer names an object it found: none ends as `gone`.
+            expect(report.handled.filter(({ outcome }) => outcome.kind === 'skipped')).toEqual([]);
+          }
+          for (const { key, text } of notices) {
+            expect(isCompliant(encryptionFromHeaders(bucket.objects.get(key) ?? {}), { kind: 'required', keyArn: REQUIRED, bucketKey: true, acceptDsseKms: true }), `${key} named as ${text}`).toBe(true);
+          }
+          // Only objects some spelling of a notice names are written: nothing else in the bucket.
+          const named_ = new Set(notices.flatMap(({ key, text }) => [key, text, decodeOrSelf(text)]));
+          for (const [key, object] of bucket.objects) if (!named_.has(key)) expect(object.serverSideEncryption, key).toBe('AES256');
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+const decodeOrSelf = (text: string): string => {
+  const decoded = decodeS3Key(text);
+  return decoded.ok ? decoded.key : text;
+};
 
 describe('enforcement over a bucket', () => {
   it('leaves every object it can reach under the required key, writes each at most once, and a replay writes nothing', async () => {

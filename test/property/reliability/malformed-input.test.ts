@@ -247,7 +247,7 @@ describe('malformed and adversarial input', () => {
         const { report, recorded } = await runTwice(event);
         expect(report.trigger).toBe('batch-operations');
         if (!report.batchJob) throw new Error('a Batch Operations job without its job fields');
-        const response = batchOperationsResponse(report.batchJob, report.deliveries, new Map(report.handled.map((item) => [item.deliveryId, item.outcome])));
+        const response = batchOperationsResponse(report.batchJob, report.deliveries, report.handled);
         expect(response.results.map((result) => result.taskId)).toEqual(tasks.map((task) => task.id));
         tasks.forEach((task, index) => {
           checkDelivery(task.id, task.expect, report, recorded, `task ${task.id}`);

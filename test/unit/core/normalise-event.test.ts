@@ -59,6 +59,8 @@ describe('normaliseEvent', () => {
     const expected = {
       bucket: 'photos-bucket',
       key: 'holiday photos/c++ notes/été.jpg',
+      // EventBridge leaves the key's encoding unsettled: the text as sent is a candidate too.
+      keySpellings: ['holiday photos/c++ notes/été.jpg', encodedKey],
       versionId: 'v9',
       eTag: 'b1946ac92492d2347c6235b4d2611184',
       size: 10,
@@ -69,6 +71,57 @@ describe('normaliseEvent', () => {
     expect(normaliseEvent(sqsEvent(sqsMessage('m-eb', event)))).toEqual({
       trigger: 'sqs',
       deliveries: [{ id: 'm-eb', objects: [expected], rejections: [], ignored: [] }],
+    });
+  });
+
+  describe('keys whose encoding the path leaves unsettled (EventBridge, Batch Operations)', () => {
+    const eventBridgeKey = (key: string) => normaliseEvent(eventBridgeObjectCreated({ key })).deliveries[0]?.objects[0];
+    const batchKey = (s3Key: string) =>
+      normaliseEvent({ invocationSchemaVersion: '2.0', invocationId: 'i', tasks: [{ taskId: 't', s3Key, s3VersionId: null, s3Bucket: 'photos-bucket' }] }).deliveries[0]?.objects[0];
+
+    it.each([
+      ['a plus, as stored', 'plus/a+b+c.txt', ['plus/a b c.txt', 'plus/a+b+c.txt']],
+      ['a percent sign, as stored', 'pct/100%25 done.txt', ['pct/100% done.txt', 'pct/100%25 done.txt']],
+      ['a key URL-encoded as notifications are', 'reports/Q1%2BQ2+r%C3%A9sum%C3%A9.csv', ['reports/Q1+Q2 résumé.csv', 'reports/Q1%2BQ2+r%C3%A9sum%C3%A9.csv']],
+    ])('names both spellings for %s, the decoded one first', (_what, text, spellings) => {
+      for (const ref of [eventBridgeKey(text), batchKey(text)]) {
+        expect(ref?.key).toBe(spellings[0]);
+        expect(ref?.keySpellings).toEqual(spellings);
+      }
+    });
+
+    it.each([
+      ['no + or %', 'reports/Q1 résumé:final.csv'],
+      ['a colon and unicode, as stored', 'times/12:30 run 日本.log'],
+    ])('names one key, with no second look, when decoding changes nothing: %s', (_what, text) => {
+      for (const ref of [eventBridgeKey(text), batchKey(text)]) {
+        expect(ref?.key).toBe(text);
+        expect(ref).not.toHaveProperty('keySpellings');
+      }
+    });
+
+    it('takes a key that is not valid URL encoding as the key as stored, where a notification would be rejected', () => {
+      for (const ref of [eventBridgeKey('pct/100% done.txt'), batchKey('pct/100% done.txt')]) {
+        expect(ref?.key).toBe('pct/100% done.txt');
+        expect(ref).not.toHaveProperty('keySpellings');
+      }
+      expect(normaliseEvent(s3Notification(s3Record({ key: 'pct/100% done.txt' }))).deliveries[0]?.rejections).toHaveLength(1);
+    });
+
+    it('does not look up a spelling longer than any S3 key can be', () => {
+      const key = '日'.repeat(341);
+      const encoded = encodeURIComponent(key);
+      expect(eventBridgeKey(encoded)).toMatchObject({ key });
+      expect(eventBridgeKey(encoded)).not.toHaveProperty('keySpellings');
+    });
+
+    it("reads the emulator's spellings of the other fields: eTag, reason ObjectCreated, version-id null", () => {
+      const event = eventBridgeObjectCreated({ key: 'a.txt', versionId: 'null', reason: 'ObjectCreated' }) as { detail: { object: Record<string, unknown> } };
+      const { etag, ...object } = event.detail.object;
+      event.detail.object = { ...object, eTag: etag };
+      expect(normaliseEvent(event).deliveries[0]?.objects).toEqual([
+        { bucket: 'photos-bucket', key: 'a.txt', versionId: 'null', eTag: etag, size: 10, sequencer: '00617F08299329D189', eventName: 'ObjectCreated:*' },
+      ]);
     });
   });
 

@@ -11,7 +11,7 @@ import { enforceInvocation, type InvocationDependencies } from '../../../functio
 import type { EnforcementRecorder } from '../../../functions/enforce-object-encryption/enforcement-recorder.js';
 import { UpdateCapability } from '../../../functions/enforce-object-encryption/update-capability.js';
 import { s3Error } from '../../fixtures/aws-errors.js';
-import { s3Notification, s3Record, s3TestEvent, sqsEvent, sqsMessage } from '../../fixtures/events.js';
+import { eventBridgeObjectCreated, s3Notification, s3Record, s3TestEvent, sqsEvent, sqsMessage } from '../../fixtures/events.js';
 
 const REQUIRED = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const OTHER = 'arn:aws:kms:us-east-1:123456789012:key/9999abcd-12ab-34cd-56ef-1234567890ab';
@@ -283,6 +283,89 @@ describe('enforceInvocation', () => {
     const report = await enforceInvocation(sqsEvent(sqsMessage('m-gone', s3Notification(s3Record({ key: 'gone.txt' })))), deps);
     expect(report.failedDeliveries).toEqual([]);
     expect(recorded.objects[0]?.outcome).toMatchObject({ kind: 'skipped', reason: 'gone', alert: false });
+  });
+
+  describe('an EventBridge key that may or may not be URL-encoded', () => {
+    const copiedKeys = () => s3.commandCalls(CopyObjectCommand).map((call) => call.args[0].input.Key);
+    const headedKeys = () => s3.commandCalls(HeadObjectCommand).map((call) => call.args[0].input.Key).sort();
+    const eventFor = (key: string) => sqsEvent(sqsMessage('m-eb', eventBridgeObjectCreated({ bucket: BUCKET, key })));
+
+    beforeEach(() => {
+      s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
+      s3.on(CopyObjectCommand).resolves({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: REQUIRED, BucketKeyEnabled: true });
+    });
+
+    it('enforces the key as stored when only that spelling exists, and says nothing of the other', async () => {
+      head('plus/a+b+c.txt', { ServerSideEncryption: 'AES256' });
+      const { deps, recorded } = setup();
+      const report = await enforceInvocation(eventFor('plus/a+b+c.txt'), deps);
+      expect(report.failedDeliveries).toEqual([]);
+      expect(headedKeys()).toEqual(['plus/a b c.txt', 'plus/a+b+c.txt']);
+      expect(copiedKeys()).toEqual(['plus/a+b+c.txt']);
+      expect(recorded.objects).toEqual([
+        { key: 'plus/a+b+c.txt', outcome: expect.objectContaining({ kind: 'remediated', strategy: 'copy-in-place', before: { kind: 'sse-s3' } }) },
+      ]);
+      expect(report.handled.map(({ deliveryId, ref }) => [deliveryId, ref.key])).toEqual([['m-eb', 'plus/a+b+c.txt']]);
+    });
+
+    it('enforces the decoded key when only that spelling exists', async () => {
+      head('reports/Q1+Q2 résumé.csv', { ServerSideEncryption: 'AES256' });
+      const { deps, recorded } = setup();
+      await enforceInvocation(eventFor('reports/Q1%2BQ2+r%C3%A9sum%C3%A9.csv'), deps);
+      expect(copiedKeys()).toEqual(['reports/Q1+Q2 résumé.csv']);
+      expect(recorded.objects.map(({ key, outcome }) => [key, outcome.kind])).toEqual([['reports/Q1+Q2 résumé.csv', 'remediated']]);
+    });
+
+    it('enforces both objects when both spellings exist (`a b.txt` and `a+b.txt`)', async () => {
+      head('both/a b.txt', { ServerSideEncryption: 'AES256' });
+      head('both/a+b.txt', {});
+      const { deps, recorded } = setup();
+      const report = await enforceInvocation(eventFor('both/a+b.txt'), deps);
+      expect(report.failedDeliveries).toEqual([]);
+      expect(copiedKeys().sort()).toEqual(['both/a b.txt', 'both/a+b.txt']);
+      expect(recorded.objects.map(({ key, outcome }) => [key, outcome.kind]).sort()).toEqual([
+        ['both/a b.txt', 'remediated'],
+        ['both/a+b.txt', 'remediated'],
+      ]);
+    });
+
+    it('ends as one visible `gone` naming every spelling tried when neither exists, and is not retried', async () => {
+      const { deps, recorded } = setup();
+      const report = await enforceInvocation(eventFor('pct/100%25 done.txt'), deps);
+      expect(report.failedDeliveries).toEqual([]);
+      expect(headedKeys()).toEqual(['pct/100% done.txt', 'pct/100%25 done.txt']);
+      expect(recorded.objects).toEqual([
+        {
+          key: 'pct/100% done.txt',
+          outcome: {
+            kind: 'skipped',
+            reason: 'gone',
+            alert: false,
+            detail: 'the object was deleted before it could be inspected (spellings tried: "pct/100% done.txt", "pct/100%25 done.txt")',
+          },
+        },
+      ]);
+    });
+
+    it('fails the message when enforcing either spelling fails, so it is retried', async () => {
+      head('both/a b.txt', {});
+      s3.on(HeadObjectCommand, { Bucket: BUCKET, Key: 'both/a+b.txt' }).rejects(s3Error('SlowDown', 503));
+      const { deps, recorded } = setup();
+      const report = await enforceInvocation(eventFor('both/a+b.txt'), deps);
+      expect(report.failedDeliveries).toEqual(['m-eb']);
+      expect(copiedKeys()).toEqual(['both/a b.txt']);
+      expect(recorded.objects.map(({ key, outcome }) => [key, outcome.kind]).sort()).toEqual([
+        ['both/a b.txt', 'remediated'],
+        ['both/a+b.txt', 'failed'],
+      ]);
+    });
+
+    it('a key decoding leaves unchanged costs one HeadObject, as before', async () => {
+      head('times/12:30 run.log', { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: REQUIRED, BucketKeyEnabled: true });
+      const { deps } = setup();
+      await enforceInvocation(eventFor('times/12:30 run.log'), deps);
+      expect(headedKeys()).toEqual(['times/12:30 run.log']);
+    });
   });
 
   it('an alert that cannot be published is not done: its message is retried', async () => {

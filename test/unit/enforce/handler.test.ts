@@ -5,7 +5,8 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { kmsError } from '../../fixtures/aws-errors.js';
-import { s3Notification, s3Record, sqsEvent, sqsMessage } from '../../fixtures/events.js';
+import { captureOutput, loadHandler as loadLoggingHandler, lambdaContext } from '../../fixtures/enforce-handler-harness.js';
+import { eventBridgeObjectCreated, s3Notification, s3Record, sqsEvent, sqsMessage } from '../../fixtures/events.js';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const s3 = mockClient(S3Client);
@@ -88,6 +89,8 @@ describe('enforce handler', () => {
   });
 
   it('answers an S3 Batch Operations job per task, schema 1.0 and 2.0', async () => {
+    // A key no object has: S3's HeadObject answers a bare 404 (the task's key as sent, `a+b%2Bc.txt`).
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
     s3.on(HeadObjectCommand, { Key: 'done.txt' }).resolves({ ETag: '"e"', ContentLength: 1, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KEY_ARN });
     s3.on(HeadObjectCommand, { Key: 'a b+c.txt' }).resolves({ ETag: '"e"', ContentLength: 1 });
     s3.on(HeadObjectCommand, { Key: 'secret.bin' }).rejects(Object.assign(new Error('Bad Request'), { name: 'BadRequest', $metadata: { httpStatusCode: 400 } }));
@@ -121,7 +124,9 @@ describe('enforce handler', () => {
         { taskId: 't-bad', resultCode: 'PermanentFailure', resultString: 'rejected: task has neither s3Bucket nor an s3BucketArn' },
       ],
     });
-    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { Key: 'a b+c.txt' });
+    expect(s3.commandCalls(CopyObjectCommand).map((call) => call.args[0].input.Key)).toEqual(['a b+c.txt']);
+    // The task's key may be URL-encoded or not: both spellings were looked up, once each.
+    expect(s3.commandCalls(HeadObjectCommand).map((call) => call.args[0].input.Key).filter((key) => key?.startsWith('a')).sort()).toEqual(['a b+c.txt', 'a+b%2Bc.txt']);
     expect(sns).not.toHaveReceivedCommand(PublishCommand);
 
     const v2 = await handler(
@@ -134,6 +139,30 @@ describe('enforce handler', () => {
       invocationId: 'inv-2',
       results: [{ taskId: 't-2', resultCode: 'Succeeded', resultString: `compliant: sse-kms(${KEY_ARN})` }],
     });
+  });
+
+  it('warns of an object its event names that is not there, with every spelling tried, and counts it in ObjectsGone', async () => {
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+    const handler = await loadLoggingHandler({ POWERTOOLS_METRICS_DISABLED: 'false' });
+    const run = await captureOutput(() => handler(sqsEvent(sqsMessage('m-eb', eventBridgeObjectCreated({ key: 'plus/a+b.txt', size: 42 }))), lambdaContext));
+
+    expect(run.value).toEqual({ batchItemFailures: [] });
+    const objectLines = run.lines.filter((line) => line['key'] !== undefined);
+    expect(objectLines).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        message: 'object named by the event not found',
+        bucket: 'photos-bucket',
+        key: 'plus/a b.txt',
+        outcome: 'skipped',
+        reason: 'gone',
+        keysTried: ['plus/a b.txt', 'plus/a+b.txt'],
+        eventSize: 42,
+        eventETag: 'b1946ac92492d2347c6235b4d2611184',
+      }),
+    ]);
+    const metrics = run.lines.find((line) => line['_aws'] !== undefined);
+    expect(metrics).toMatchObject({ ObjectsGone: 1, ObjectsSkipped: 1 });
   });
 
   it('direct invocations throw on failure so Lambda retries and the on-failure destination take over', async () => {

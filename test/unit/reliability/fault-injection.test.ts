@@ -191,6 +191,8 @@ const installWorld = (scenario: Scenario, faulted: Call, fault: Fault): { journa
 
   kms.on(DescribeKeyCommand).callsFake(answer('DescribeKey', () => ({ KeyMetadata: { KeyId: 'k', Arn: KEY_ARN, KeyState: 'Enabled', KeyManager: 'CUSTOMER' } })));
   sns.on(PublishCommand).callsFake(answer('Publish', () => ({ MessageId: 'published' })));
+  // Any other key does not exist, as on S3: a task's key as sent (URL-encoded) names no object.
+  s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
   s3.on(HeadObjectCommand, { Key: BYSTANDER_KEY }).resolves({ ETag: '"b"', ContentLength: 5, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KEY_ARN, BucketKeyEnabled: true });
 
   const remediated = { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: KEY_ARN, BucketKeyEnabled: true };
