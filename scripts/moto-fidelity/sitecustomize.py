@@ -16,10 +16,23 @@
 # - An ACL given as grant headers naming several grantees for one permission (`x-amz-grant-read:
 #   uri="…", id="…"`) is reported by GetObjectAcl with one Grant per grantee, as S3 does; moto
 #   reports only the first grantee of each header.
+# - A single-part CopyObject gives the copy a full-object checksum of its own (ChecksumType
+#   FULL_OBJECT), of the source's algorithm, computed over the copied bytes, as S3 does. moto keeps the
+#   source's value, so the copy of an object uploaded in parts (the AWS CLI does this above 8 MB, with
+#   CRC32) carries the composite checksum of parts it does not have, without its `-N` suffix: the SDK
+#   takes it for a full-object checksum and fails GetObject with "Checksum mismatch" though the bytes
+#   are intact. An algorithm this process cannot compute (CRC32C without `crc32c`, CRC64NVME without
+#   `awscrt`) leaves a full-object value as it was (the bytes are the same) and drops a composite one.
+# - HeadObject with x-amz-checksum-mode ENABLED reports the checksum as GetObject does: with its type
+#   (x-amz-checksum-type) and, for a composite checksum, the `-N` part count. moto reports the bare
+#   value, so a composite checksum could not be told from a full-object one.
 #
 # Each fix is applied only if moto still has the shape it patches; otherwise it says so on stderr
 # and moto runs unpatched (the tests that need the fix then fail, visibly).
 # Being first on PYTHONPATH, this file hides any other sitecustomize for the moto process only.
+import base64
+import binascii
+import hashlib
 import re
 import sys
 import threading
@@ -139,6 +152,141 @@ def _patch_one_grant_per_grantee() -> None:
     S3Response._acl_from_headers = _acl_from_headers
 
 
+def _full_object_checksum(data: bytes, algorithm: str) -> "str | None":
+    """The base64 checksum S3 reports for these bytes, or None where this process cannot compute it.
+
+    moto's own helper answers a CRC32 for CRC32C and CRC64NVME when their libraries are missing: a
+    wrong value under the right name is worse than none.
+    """
+    if algorithm == "CRC32":
+        digest = binascii.crc32(data).to_bytes(4, "big")
+    elif algorithm == "SHA1":
+        digest = hashlib.sha1(data, usedforsecurity=False).digest()
+    elif algorithm == "SHA256":
+        digest = hashlib.sha256(data).digest()
+    elif algorithm == "CRC32C":
+        try:
+            import crc32c  # type: ignore[import-not-found]
+        except ImportError:
+            return None
+        digest = crc32c.crc32c(data).to_bytes(4, "big")
+    elif algorithm == "CRC64NVME":
+        try:
+            from awscrt import checksums  # type: ignore[import-not-found]
+        except ImportError:
+            return None
+        digest = checksums.crc64nvme(data).to_bytes(8, "big")
+    else:
+        return None
+    return base64.b64encode(digest).decode()
+
+
+# Request headers of CreateMultipartUpload that moto keeps among the completed object's metadata and
+# serves after the checksum headers: on a copy they would contradict the copy's own checksum.
+_UPLOAD_CHECKSUM_HEADERS = ("x-amz-checksum-algorithm", "x-amz-checksum-type")
+
+
+def _give_copy_its_own_checksum(source, copy) -> None:  # type: ignore[no-untyped-def]
+    for name in [name for name in copy.metadata if str(name).lower() in _UPLOAD_CHECKSUM_HEADERS]:
+        del copy.metadata[name]
+    algorithm = source.checksum_algorithm
+    if not algorithm or not source.checksum_value:
+        return
+    value = _full_object_checksum(copy.value, algorithm)
+    if value is None and source.checksum_type == "COMPOSITE":
+        copy.checksum_algorithm = None
+        copy.checksum_value = None
+        copy.checksum_type = None
+        copy.checksum_parts = None
+        return
+    copy.checksum_algorithm = algorithm
+    copy.checksum_value = value if value is not None else source.checksum_value
+    copy.checksum_type = "FULL_OBJECT"
+    copy.checksum_parts = None
+
+
+def _patch_copy_checksum() -> None:
+    try:
+        from moto.s3.models import FakeKey, S3Backend
+    except Exception as error:  # noqa: BLE001
+        print(f"moto-fidelity: copy checksum fix not applied ({error})", file=sys.stderr)
+        return
+    original_copy = getattr(S3Backend, "copy_object", None)
+    original_put_object = getattr(S3Backend, "put_object", None)
+    key_parameters = FakeKey.__init__.__code__.co_varnames
+    if (
+        not callable(original_copy)
+        or not callable(original_put_object)
+        or not all(name in key_parameters for name in ("checksum_value", "checksum_type", "checksum_parts"))
+    ):
+        print("moto-fidelity: copy checksum fix not applied (moto's CopyObject or FakeKey checksums changed)", file=sys.stderr)
+        return
+
+    copying = threading.local()
+    unmatched = []
+
+    def put_object(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        key = original_put_object(self, *args, **kwargs)
+        if getattr(copying, "active", False):
+            copying.key = key
+        return key
+
+    def copy_object(self, src_key, dest_bucket_name, dest_key_name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # The key this copy's own put_object made, not whatever the destination holds by the time it
+        # is looked up: a concurrent PUT to the same key must keep its checksum.
+        copying.active = True
+        copying.key = None
+        try:
+            result = original_copy(self, src_key, dest_bucket_name, dest_key_name, *args, **kwargs)
+            copied = copying.key
+        finally:
+            copying.active = False
+            copying.key = None
+        if copied is not None:
+            _give_copy_its_own_checksum(src_key, copied)
+        elif not unmatched:
+            unmatched.append(True)
+            print("moto-fidelity: copy checksum fix not applied (CopyObject no longer stores through put_object)", file=sys.stderr)
+        return result
+
+    S3Backend.put_object = put_object
+    S3Backend.copy_object = copy_object
+
+
+def _patch_head_checksum_type() -> None:
+    try:
+        from moto.s3.responses import S3Response
+    except Exception as error:  # noqa: BLE001
+        print(f"moto-fidelity: HeadObject checksum type fix not applied ({error})", file=sys.stderr)
+        return
+    original = getattr(S3Response, "head_object", None)
+    if not callable(original):
+        print("moto-fidelity: HeadObject checksum type fix not applied (S3Response.head_object changed)", file=sys.stderr)
+        return
+
+    def head_object(self, bucket_name, query, key_name, headers):  # type: ignore[no-untyped-def]
+        status, response_headers, body = original(self, bucket_name, query, key_name, headers)
+        if status != 200 or headers.get("x-amz-checksum-mode") != "ENABLED" or query.get("partNumber"):
+            return status, response_headers, body
+        try:
+            key = self.backend.head_object(bucket_name, key_name, version_id=(query.get("versionId") or [None])[0])
+        except Exception:  # noqa: BLE001 - gone since it answered: its answer stands as moto gave it
+            return status, response_headers, body
+        algorithm = getattr(key, "checksum_algorithm", None)
+        header = f"x-amz-checksum-{algorithm.lower()}" if algorithm else None
+        # Only the key that answered: a write in between leaves the answer as moto gave it.
+        if not header or response_headers.get(header) != key.checksum_value or not key.checksum_type:
+            return status, response_headers, body
+        if key.checksum_type == "COMPOSITE" and key.checksum_parts:
+            response_headers[header] = f"{key.checksum_value}-{key.checksum_parts}"
+        response_headers["x-amz-checksum-type"] = key.checksum_type
+        return status, response_headers, body
+
+    S3Response.head_object = head_object
+
+
 _patch_dsse_key_id()
 _patch_multipart_carries_headers()
 _patch_one_grant_per_grantee()
+_patch_copy_checksum()
+_patch_head_checksum_type()

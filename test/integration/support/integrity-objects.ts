@@ -1,17 +1,25 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   GetObjectAclCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
   type HeadObjectCommandOutput,
   type ObjectCannedACL,
   type PutObjectCommandInput,
   type S3Client,
   type StorageClass,
 } from '@aws-sdk/client-s3';
+import { runAwsCli } from './aws-cli.js';
 import type { KeyArns } from './sample-objects.js';
 
 /**
@@ -201,6 +209,112 @@ export const uploadObject = async (s3: S3Client, object: IntegrityObject, keys: 
   return { object, sha256: sha256Of(body), eTag: put.ETag, versionId: put.VersionId };
 };
 
+/** How an object was uploaded in parts: by the AWS CLI, or by the SDK's multipart upload where the CLI is missing. */
+export type PartsUploader = 'aws-cli' | 'sdk-multipart';
+
+/** The AWS CLI's multipart threshold and part size: an object above it goes up in parts. */
+export const CLI_PART_BYTES = 8 * 1024 ** 2;
+
+const cliEncryptionOf = (encryptionClass: IntegrityClass, keys: KeyArns): string[] => {
+  switch (encryptionClass) {
+    case 'none':
+      return [];
+    case 'sse-s3':
+      return ['--sse', 'AES256'];
+    case 'sse-kms-other':
+      return ['--sse', 'aws:kms', '--sse-kms-key-id', keys.other];
+    case 'sse-kms-required':
+      return ['--sse', 'aws:kms', '--sse-kms-key-id', keys.required];
+    case 'dsse-other':
+    case 'dsse-required':
+      throw new Error(`the AWS CLI cannot upload ${encryptionClass}`);
+  }
+};
+
+const uploadWithCli = async (endpoint: string, object: IntegrityObject, body: Buffer, keys: KeyArns): Promise<void> => {
+  if (object.tags.length > 0) throw new Error('`aws s3 cp` cannot tag an upload');
+  const folder = await mkdtemp(join(tmpdir(), 'integrity-cli-'));
+  try {
+    const file = join(folder, 'body');
+    await writeFile(file, body);
+    const { headers } = object;
+    const run = await runAwsCli(endpoint, [
+      's3', 'cp', file, `s3://${object.bucket}/${object.key}`, '--no-progress',
+      // The default of current CLIs, named so that an older CLI uploads the same checksum.
+      '--checksum-algorithm', 'CRC32',
+      ...(headers.ContentType ? ['--content-type', headers.ContentType] : []),
+      ...(headers.CacheControl ? ['--cache-control', headers.CacheControl] : []),
+      ...(headers.ContentDisposition ? ['--content-disposition', headers.ContentDisposition] : []),
+      ...(headers.ContentLanguage ? ['--content-language', headers.ContentLanguage] : []),
+      ...(headers.ContentEncoding ? ['--content-encoding', headers.ContentEncoding] : []),
+      ...(headers.Expires ? ['--expires', headers.Expires.toISOString()] : []),
+      ...(headers.WebsiteRedirectLocation ? ['--website-redirect', headers.WebsiteRedirectLocation] : []),
+      ...(headers.StorageClass ? ['--storage-class', headers.StorageClass] : []),
+      ...(Object.keys(object.metadata).length > 0 ? ['--metadata', JSON.stringify(object.metadata)] : []),
+      ...(object.acl ? ['--acl', object.acl] : []),
+      ...cliEncryptionOf(object.encryptionClass, keys),
+    ]);
+    if (run.code !== 0) throw new Error(`aws s3 cp of ${object.key} exited with ${run.code}: ${run.stderr.trim()}`);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+};
+
+const uploadWithSdkMultipart = async (s3: S3Client, object: IntegrityObject, body: Buffer, keys: KeyArns): Promise<void> => {
+  const Bucket = object.bucket;
+  const Key = object.key;
+  const { UploadId } = await s3.send(
+    new CreateMultipartUploadCommand({
+      Bucket,
+      Key,
+      ...object.headers,
+      Metadata: { ...object.metadata },
+      ...(object.tags.length > 0 ? { Tagging: object.tags.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&') } : {}),
+      ...(object.acl ? { ACL: object.acl } : {}),
+      ChecksumAlgorithm: 'CRC32',
+      ...encryptionOf(object.encryptionClass, keys),
+    }),
+  );
+  if (!UploadId) throw new Error(`CreateMultipartUpload ${object.key} returned no UploadId`);
+  const parts: CompletedPart[] = [];
+  for (let start = 0; start < body.length; start += CLI_PART_BYTES) {
+    const PartNumber = parts.length + 1;
+    const part = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: body.subarray(start, start + CLI_PART_BYTES), ChecksumAlgorithm: 'CRC32' }));
+    parts.push({ PartNumber, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 });
+  }
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
+};
+
+/**
+ * Uploads an object larger than `CLI_PART_BYTES` in parts with a CRC32 checksum, so S3 gives it a
+ * composite checksum (a checksum of the part checksums, `-N`): as the AWS CLI does, or the SDK's
+ * multipart upload where the CLI is missing.
+ */
+export const uploadInParts = async (s3: S3Client, endpoint: string, object: IntegrityObject, keys: KeyArns, uploader: PartsUploader): Promise<Uploaded> => {
+  if (object.size <= CLI_PART_BYTES) throw new Error(`${object.key} (${object.size} B) would go up in one piece`);
+  const body = bodyOf(object);
+  if (uploader === 'aws-cli') await uploadWithCli(endpoint, object, body, keys);
+  else await uploadWithSdkMultipart(s3, object, body, keys);
+  const head = await s3.send(new HeadObjectCommand({ Bucket: object.bucket, Key: object.key }));
+  if (!head.ETag) throw new Error(`HeadObject ${object.key} returned no ETag`);
+  return { object, sha256: sha256Of(body), eTag: head.ETag, versionId: head.VersionId };
+};
+
+const CHECKSUM_FIELDS = [
+  ['ChecksumCRC64NVME', 'CRC64NVME'],
+  ['ChecksumCRC32C', 'CRC32C'],
+  ['ChecksumCRC32', 'CRC32'],
+  ['ChecksumSHA256', 'SHA256'],
+  ['ChecksumSHA1', 'SHA1'],
+] as const satisfies readonly (readonly [keyof HeadObjectCommandOutput, string])[];
+
+/** The additional checksum S3 reports with ChecksumMode ENABLED; a value with a `-N` part count is composite. */
+const checksumOf = (head: Omit<HeadObjectCommandOutput, '$metadata'>): ObjectState['checksum'] => {
+  const [field, algorithm] = CHECKSUM_FIELDS.find(([name]) => head[name] !== undefined) ?? [];
+  if (!field || !algorithm) return undefined;
+  return { algorithm, type: head.ChecksumType ?? (/-\d+$/.test(String(head[field])) ? 'COMPOSITE' : 'FULL_OBJECT') };
+};
+
 /** Everything a user relies on about one object, as S3 reports it. */
 export interface ObjectState {
   readonly versionId: string | undefined;
@@ -210,21 +324,24 @@ export interface ObjectState {
   readonly tags: readonly string[];
   readonly grants: readonly string[] | undefined;
   readonly sha256: string | undefined;
+  readonly checksum: { readonly algorithm: string; readonly type: string } | undefined;
 }
 
 /**
  * Reads an object back. Before: HeadObject, its tags (an object uploaded without tags has none) and
  * its ACL. After: GetObject (the same headers as HeadObject, and the bytes), every tag, the ACL.
+ * Both ask for the object's checksum; GetObject has the SDK validate the bytes against it, whatever
+ * the client's default, and fails on a mismatch as a user's download would.
  */
 export const readState = async (s3: S3Client, object: IntegrityObject, when: 'before' | 'after'): Promise<ObjectState> => {
   let sha256: string | undefined;
   let head: Omit<HeadObjectCommandOutput, '$metadata'>;
   if (when === 'after') {
-    const { Body, ...got } = await s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
+    const { Body, ...got } = await s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key, ChecksumMode: 'ENABLED' }));
     sha256 = sha256Of(Body ? await Body.transformToByteArray() : new Uint8Array());
     head = got;
   } else {
-    head = await s3.send(new HeadObjectCommand({ Bucket: object.bucket, Key: object.key }));
+    head = await s3.send(new HeadObjectCommand({ Bucket: object.bucket, Key: object.key, ChecksumMode: 'ENABLED' }));
   }
   const readTags = when === 'after' || object.tags.length > 0;
   const { TagSet = [] } = readTags ? await s3.send(new GetObjectTaggingCommand({ Bucket: object.bucket, Key: object.key })) : { TagSet: [] };
@@ -251,6 +368,7 @@ export const readState = async (s3: S3Client, object: IntegrityObject, when: 'be
     tags: TagSet.map((tag) => `${tag.Key}=${tag.Value}`).sort(),
     grants,
     sha256,
+    checksum: checksumOf(head),
   };
 };
 

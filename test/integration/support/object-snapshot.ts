@@ -11,7 +11,11 @@ import {
   type Tag,
 } from '@aws-sdk/client-s3';
 
-/** Everything a user relies on about one object, read back through the S3 API. */
+/**
+ * Everything a user relies on about one object, read back through the S3 API. The bytes are read
+ * with ChecksumMode ENABLED, so the SDK validates them against the object's checksum whatever the
+ * client's default: an object a user's download would reject fails the read.
+ */
 export interface ObjectSnapshot {
   readonly versionId: string | undefined;
   readonly eTag: string | undefined;
@@ -41,7 +45,7 @@ const sortedTags = (tags: readonly Tag[]): Tag[] => [...tags].sort((a, b) => (a.
 
 export const snapshotObject = async (s3: S3Client, bucket: string, key: string): Promise<ObjectSnapshot> => {
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(head.VersionId ? { VersionId: head.VersionId } : {}) }));
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED', ...(head.VersionId ? { VersionId: head.VersionId } : {}) }));
   if (!object.Body) throw new Error(`GetObject s3://${bucket}/${key} returned no body`);
   const bytes = await object.Body.transformToByteArray();
   const { TagSet = [] } = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
@@ -94,7 +98,7 @@ export interface VersionSnapshot extends ObjectSnapshot {
 export const snapshotVersion = async (s3: S3Client, bucket: string, key: string, versionId?: string): Promise<VersionSnapshot> => {
   const version = versionId ? { VersionId: versionId } : {};
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...version }));
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(head.VersionId ? { VersionId: head.VersionId } : version) }));
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED', ...(head.VersionId ? { VersionId: head.VersionId } : version) }));
   if (!object.Body) throw new Error(`GetObject s3://${bucket}/${key} returned no body`);
   const bytes = await object.Body.transformToByteArray();
   const { TagSet = [] } = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key, ...version }));
