@@ -26,6 +26,9 @@
 # - HeadObject with x-amz-checksum-mode ENABLED reports the checksum as GetObject does: with its type
 #   (x-amz-checksum-type) and, for a composite checksum, the `-N` part count. moto reports the bare
 #   value, so a composite checksum could not be told from a full-object one.
+# - GetBucketNotificationConfiguration reports `EventBridgeConfiguration` when EventBridge
+#   notifications are on, as S3 does. moto stores the setting and delivers the events, but leaves it
+#   out of its answer, so the audit would see a bucket on the recommended event path as unwatched.
 #
 # Each fix is applied only if moto still has the shape it patches; otherwise it says so on stderr
 # and moto runs unpatched (the tests that need the fix then fail, visibly).
@@ -285,8 +288,41 @@ def _patch_head_checksum_type() -> None:
     S3Response.head_object = head_object
 
 
+def _patch_eventbridge_notification_reported() -> None:
+    try:
+        from moto.s3.responses import S3Response
+    except Exception as error:  # noqa: BLE001
+        print(f"moto-fidelity: EventBridge notification setting fix not applied ({error})", file=sys.stderr)
+        return
+    original = getattr(S3Response, "get_bucket_notification", None)
+    if not callable(original):
+        print("moto-fidelity: EventBridge notification setting fix not applied (S3Response.get_bucket_notification changed)", file=sys.stderr)
+        return
+
+    def get_bucket_notification(self):  # type: ignore[no-untyped-def]
+        answer = original(self)
+        configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if getattr(configuration, "event_bridge", None) is None or not isinstance(answer, tuple) or len(answer) != 3:
+            return answer
+        status, headers, body = answer
+        text = body.decode() if isinstance(body, bytes) else str(body)
+        if "EventBridgeConfiguration" in text:
+            return answer
+        element = "<EventBridgeConfiguration></EventBridgeConfiguration>"
+        if "</NotificationConfiguration>" in text:
+            text = text.replace("</NotificationConfiguration>", f"{element}</NotificationConfiguration>", 1)
+        elif re.search(r"<NotificationConfiguration[^>]*/>", text):
+            text = re.sub(r"<NotificationConfiguration([^>]*)/>", rf"<NotificationConfiguration\1>{element}</NotificationConfiguration>", text, count=1)
+        else:
+            return answer
+        return status, headers, text.encode() if isinstance(body, bytes) else text
+
+    S3Response.get_bucket_notification = get_bucket_notification
+
+
 _patch_dsse_key_id()
 _patch_multipart_carries_headers()
 _patch_one_grant_per_grantee()
 _patch_copy_checksum()
 _patch_head_checksum_type()
+_patch_eventbridge_notification_reported()
