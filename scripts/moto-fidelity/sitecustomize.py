@@ -26,6 +26,9 @@
 # - HeadObject with x-amz-checksum-mode ENABLED reports the checksum as GetObject does: with its type
 #   (x-amz-checksum-type) and, for a composite checksum, the `-N` part count. moto reports the bare
 #   value, so a composite checksum could not be told from a full-object one.
+# - An object completed from a multipart upload that named no ACL has the default private ACL, as
+#   every S3 object does. moto stores no ACL at all on it, and GetObjectAcl then answers 500 (the AWS
+#   CLI uploads in parts above 8 MB, so its larger uploads could not be copied with their ACL).
 # - GetBucketNotificationConfiguration reports `EventBridgeConfiguration` when EventBridge
 #   notifications are on, as S3 does. moto stores the setting and delivers the events, but leaves it
 #   out of its answer, so the audit would see a bucket on the recommended event path as unwatched.
@@ -288,6 +291,23 @@ def _patch_head_checksum_type() -> None:
     S3Response.head_object = head_object
 
 
+def _patch_multipart_default_acl() -> None:
+    try:
+        from moto.s3.models import S3Backend, get_canned_acl
+    except Exception as error:  # noqa: BLE001
+        print(f"moto-fidelity: multipart default ACL fix not applied ({error})", file=sys.stderr)
+        return
+    original = getattr(S3Backend, "put_object_acl", None)
+    if not callable(original):
+        print("moto-fidelity: multipart default ACL fix not applied (S3Backend.put_object_acl changed)", file=sys.stderr)
+        return
+
+    def put_object_acl(self, bucket_name, key_name, acl, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return original(self, bucket_name, key_name, acl if acl is not None else get_canned_acl("private"), *args, **kwargs)
+
+    S3Backend.put_object_acl = put_object_acl
+
+
 def _patch_eventbridge_notification_reported() -> None:
     try:
         from moto.s3.responses import S3Response
@@ -325,4 +345,5 @@ _patch_multipart_carries_headers()
 _patch_one_grant_per_grantee()
 _patch_copy_checksum()
 _patch_head_checksum_type()
+_patch_multipart_default_acl()
 _patch_eventbridge_notification_reported()
