@@ -1,3 +1,4 @@
+import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
@@ -6,6 +7,7 @@ import {
   type ObjectOwnership,
 } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { createRequire } from 'node:module';
 import { invokeBundle, type BundleRun } from './invoke-bundle.js';
 import type { MotoClients } from './moto-clients.js';
 import { motoEnvironment } from './moto-server.js';
@@ -13,6 +15,11 @@ import type { KeyArns } from './sample-objects.js';
 import { createTestQueue, type ReceivedMessage, type TestQueue } from './sqs-queue.js';
 
 export const FUNCTION_NAME = 'enforce-object-encryption';
+
+/** The deployment's own rule pattern (infra/deployment-settings.cjs), resolved as osls resolves it. */
+const objectCreatedPattern = createRequire(import.meta.url)('../../../infra/deployment-settings.cjs').objectCreatedPattern as (
+  context: { resolveVariable: (expression: string) => Promise<string | null> },
+) => Promise<Record<string, unknown>>;
 
 /** Where a bucket's notifications go: straight to SQS, and through SNS to SQS. */
 export interface BucketNotifications {
@@ -39,12 +46,17 @@ export interface EnforcerFixture {
   run(event: unknown, overrides?: Readonly<Record<string, string | undefined>>): Promise<BundleRun>;
   createBucket(name: string, options?: { versioned?: boolean; objectOwnership?: ObjectOwnership }): Promise<string>;
   notifyOnObjectCreated(bucket: string): Promise<BucketNotifications>;
+  /**
+   * The deployment's recommended path for `bucket`: EventBridge notifications on, and a rule on the
+   * default bus with the deployment's pattern sending Object Created events to the returned queue.
+   */
+  routeThroughEventBridge(bucket: string): Promise<TestQueue>;
   createKey(description: string): Promise<string>;
 }
 
 /** Builds a fresh world on a freshly reset moto: two customer keys, a findings topic and its inbox. */
 export const prepareEnforcerFixture = async (endpoint: string, clients: MotoClients): Promise<EnforcerFixture> => {
-  const { s3, kms, sns, sqs } = clients;
+  const { s3, kms, sns, sqs, events } = clients;
   const createKey = async (description: string): Promise<string> => {
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: description }));
     if (!KeyMetadata?.Arn) throw new Error('CreateKey returned no ARN');
@@ -79,6 +91,18 @@ export const prepareEnforcerFixture = async (endpoint: string, clients: MotoClie
         await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
       }
       return name;
+    },
+    async routeThroughEventBridge(bucket) {
+      const queue = await createTestQueue(sqs, `${bucket}-eventbridge`);
+      const rule = `${bucket}-object-created`;
+      const pattern = await objectCreatedPattern({
+        resolveVariable: async (expression) => (expression === 'param:watchedBuckets, null' ? bucket : null),
+      });
+      await events.send(new PutRuleCommand({ Name: rule, EventBusName: 'default', State: 'ENABLED', EventPattern: JSON.stringify(pattern) }));
+      const { FailedEntryCount } = await events.send(new PutTargetsCommand({ Rule: rule, EventBusName: 'default', Targets: [{ Id: 'enforcer-queue', Arn: queue.arn }] }));
+      if (FailedEntryCount) throw new Error(`the rule ${rule} refused its queue target`);
+      await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: { EventBridgeConfiguration: {} } }));
+      return queue;
     },
     async notifyOnObjectCreated(bucket) {
       const direct = await createTestQueue(sqs, `${bucket}-events`);

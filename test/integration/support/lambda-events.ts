@@ -4,9 +4,10 @@ import { TEST_ACCOUNT, TEST_REGION } from './moto-server.js';
 import type { ReceivedMessage } from './sqs-queue.js';
 
 /**
- * The envelopes Lambda hands a function, built around what moto really delivered wherever moto can
- * deliver it (S3 → SQS, S3 → SNS → SQS), and by hand only where it cannot (EventBridge, whose
- * keys moto leaves unencoded and whose `reason` moto gets wrong).
+ * The envelopes Lambda hands a function, built around what moto really delivered (S3 → SQS,
+ * S3 → SNS → SQS, S3 → EventBridge → SQS). EventBridge events are also built by hand, as AWS
+ * documents them (`etag`, a `reason` per operation) and with the key URL-encoded, the spelling moto's
+ * own events (keys as stored) do not show.
  */
 
 /** What Lambda's SQS poller passes for a batch of received messages. */
@@ -100,7 +101,7 @@ export interface S3ObjectCreatedDetail {
 
 let sequence = 0;
 
-/** An EventBridge "Object Created" event as S3 sends it (the key URL-encoded as S3 does). */
+/** An EventBridge "Object Created" event as AWS documents it, with the key URL-encoded as notifications are. */
 export const eventBridgeObjectCreated = (object: {
   bucket: string;
   key: string;

@@ -1,3 +1,4 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -10,6 +11,7 @@ export interface MotoClients {
   readonly kms: KMSClient;
   readonly sns: SNSClient;
   readonly sqs: SQSClient;
+  readonly events: EventBridgeClient;
   destroy(): void;
 }
 
@@ -19,13 +21,15 @@ export const motoClients = (endpoint: string): MotoClients => {
   const kms = new KMSClient(config);
   const sns = new SNSClient(config);
   const sqs = new SQSClient(config);
+  const events = new EventBridgeClient(config);
   return {
     s3,
     kms,
     sns,
     sqs,
+    events,
     destroy() {
-      for (const client of [s3, kms, sns, sqs]) client.destroy();
+      for (const client of [s3, kms, sns, sqs, events]) client.destroy();
     },
   };
 };
