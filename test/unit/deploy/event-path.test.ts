@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRICS_NAMESPACE } from '../../../shared/observability/powertools.js';
 import { packageService, resource, resourcesOfType, statementsOf, type PackagedService, type Template } from './support/packaged-template.js';
 
 // Packaged here, in beforeAll, from the "test" stage (watchedBuckets: two named buckets).
@@ -163,6 +164,20 @@ describe('alarms', () => {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: AUDIT_FUNCTION } }],
+      AlarmActions: [{ Ref: 'FindingsTopic' }],
+    });
+  });
+
+  it('notifies the findings topic when an object an event named was not found, from the metric the enforcer emits', () => {
+    expect(resource(template, 'ObjectsGoneAlarm').Properties).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: 'ObjectsGone',
+      // Powertools Metrics adds the service name as the `service` dimension of every metric.
+      Dimensions: [{ Name: 'service', Value: 'enforce-object-encryption' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: 'FindingsTopic' }],
     });
   });

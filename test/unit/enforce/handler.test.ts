@@ -162,7 +162,13 @@ describe('enforce handler', () => {
       }),
     ]);
     const metrics = run.lines.find((line) => line['_aws'] !== undefined);
-    expect(metrics).toMatchObject({ ObjectsGone: 1, ObjectsSkipped: 1 });
+    // What the ObjectsGoneAlarm of the deployment watches: this namespace, metric and dimension.
+    expect(metrics).toMatchObject({
+      ObjectsGone: 1,
+      ObjectsSkipped: 1,
+      service: 'enforce-object-encryption',
+      _aws: { CloudWatchMetrics: [{ Namespace: 'S3EncryptionEnforcer', Dimensions: [['service']] }] },
+    });
   });
 
   it('direct invocations throw on failure so Lambda retries and the on-failure destination take over', async () => {
