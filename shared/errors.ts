@@ -1,14 +1,16 @@
-/** One base class for every error the enforcer raises on purpose, each with a stable code. */
+/**
+ * One base class for every error the enforcer raises on purpose, each with a stable code and a
+ * literal name: the bundles are minified, so a name taken from the constructor would be whatever
+ * the minifier left, and that is what Lambda logs as the errorType.
+ */
 export abstract class EnforcerError extends Error {
+  abstract override readonly name: string;
   abstract readonly code: string;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
 }
 
 /** Configuration that cannot be used; raised at cold start so nothing is processed. */
 export class ConfigurationError extends EnforcerError {
+  override readonly name = 'ConfigurationError';
   readonly code = 'InvalidConfiguration';
   constructor(readonly problems: readonly string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -17,6 +19,7 @@ export class ConfigurationError extends EnforcerError {
 
 /** An AWS call that failed in a way the caller did not expect as an outcome. */
 export class AwsCallError extends EnforcerError {
+  override readonly name = 'AwsCallError';
   constructor(
     readonly operation: string,
     readonly code: string,

@@ -8,7 +8,8 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: number };
 }
 
-const THROTTLING = new Set([
+/** Answers for a condition that passes: throttling, conflicts, server faults and timeouts. */
+const TRANSIENT_ERROR_CODES = new Set([
   'SlowDown',
   'Throttling',
   'ThrottlingException',
@@ -33,6 +34,8 @@ const THROTTLING = new Set([
 const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 
 export const errorCode = (error: unknown): string => {
+  // Already turned into ours: its code is the AWS one (its name is the class's).
+  if (error instanceof AwsCallError) return error.code;
   const shape = (error ?? {}) as SdkErrorShape;
   return shape.code && NETWORK.has(shape.code) ? shape.code : shape.name || shape.code || 'UnknownError';
 };
@@ -47,7 +50,7 @@ export const toAwsCallError = (operation: string, error: unknown): AwsCallError 
   const code = errorCode(error);
   const status = httpStatusOf(error);
   const transient =
-    THROTTLING.has(code) || NETWORK.has(code) || shape.$fault === 'server' || (status !== undefined && (status >= 500 || status === 429 || status === 409));
+    TRANSIENT_ERROR_CODES.has(code) || NETWORK.has(code) || shape.$fault === 'server' || (status !== undefined && (status >= 500 || status === 429 || status === 409));
   // S3 reports a problem with a KMS key as a 400/403 whose code starts with KMS.
   const message = (shape.message ?? String(error)).slice(0, 500);
   return new AwsCallError(operation, code, status, transient, message, { cause: error });
