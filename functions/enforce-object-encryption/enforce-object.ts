@@ -1,11 +1,13 @@
 import { classifyObject, isLocked, isRealVersion, type ObjectSnapshot } from '../../shared/core/classify-object.js';
+import { decideCopyStart } from '../../shared/core/decide-copy-start.js';
 import {
-  decideObjectAction,
+  decideAfterRefusedUpdate,
+  decideEventVersion,
+  decideObject,
   isCompliant,
-  type CopyMethod,
-  type DecisionInput,
-  type EncryptionTarget,
+  type CopyAction,
   type EnforcementMode,
+  type UpdateAction,
 } from '../../shared/core/decide-object-action.js';
 import { describeEncryption, type EncryptionState } from '../../shared/core/encryption-state.js';
 import { failureOf, type ObjectOutcome, type PriorVersionOutcome } from '../../shared/core/object-outcome.js';
@@ -14,13 +16,6 @@ import type { ObjectRequirement, PriorVersionHandling, RemediationStrategy } fro
 import type { AclGrant, CopyInPlaceResult, ObjectStore } from '../../shared/ports/object-store.js';
 import { isObjectGone } from '../../shared/errors.js';
 import type { UpdateCapability } from './update-capability.js';
-
-/** A deliberately low estimate of server-side copy speed, so a copy that is started can finish. */
-export const ASSUMED_COPY_BYTES_PER_SECOND = 100 * 1024 ** 2;
-/** Time kept back for the calls around a multipart copy and for reporting. */
-export const COPY_TIME_MARGIN_MS = 30_000;
-/** Lambda's longest invocation. */
-export const LAMBDA_MAX_MS = 15 * 60 * 1000;
 
 export interface ObjectEnforcement {
   readonly store: ObjectStore;
@@ -38,10 +33,6 @@ export interface ObjectEnforcement {
   readonly onUpdateRefused?: ((ref: ObjectReference, code: string, endpointWide: boolean) => void) | undefined;
 }
 
-/** `null` and absent both mean "no version id" (unversioned or versioning-suspended buckets). */
-const sameVersion = (fromEvent: string | undefined, current: string | undefined): boolean =>
-  (fromEvent ?? 'null') === (current ?? 'null');
-
 const skipped = (reason: Extract<ObjectOutcome, { kind: 'skipped' }>['reason'], detail: string, alert: boolean, before?: EncryptionState): ObjectOutcome => ({
   kind: 'skipped',
   reason,
@@ -49,6 +40,15 @@ const skipped = (reason: Extract<ObjectOutcome, { kind: 'skipped' }>['reason'], 
   alert,
   before,
 });
+
+/** One object the first decision said to remediate, as inspected. */
+interface Remediation {
+  readonly ref: ObjectReference;
+  readonly source: ObjectSnapshot;
+  readonly before: EncryptionState;
+  readonly requirement: ObjectRequirement;
+  readonly deps: ObjectEnforcement;
+}
 
 /**
  * One object: inspect the current version, decide, act at most once.
@@ -65,65 +65,38 @@ export const enforceObject = async (ref: ObjectReference, deps: ObjectEnforcemen
   }
 
   const inspection = await deps.store.inspect(ref.bucket, ref.key);
-  if (inspection.kind === 'found' && ref.versionId !== undefined && !sameVersion(ref.versionId, inspection.object.versionId)) {
-    // The event's version is no longer current: a newer version has its own event. Copying the
-    // older version would put old content back on top.
-    return skipped('superseded', `version ${ref.versionId} is no longer current (current: ${inspection.object.versionId ?? 'null'})`, false);
-  }
+  const version = decideEventVersion(ref.versionId, inspection);
+  // Nothing is said of the current version's encryption: the event was about another version.
+  if (version.kind === 'skip') return skipped(version.reason, version.detail, false);
+
   const classification = classifyObject(inspection);
   const before: EncryptionState | undefined = classification.kind === 'stored' ? classification.encryption : undefined;
-  const decision: DecisionInput = {
+  const decision = decideObject({
     classification,
     requirement,
     mode: deps.mode,
     copyLimitBytes: deps.copyLimitBytes,
     strategy: deps.strategy,
     updateAvailable: deps.update.available,
-  };
-  const action = decideObjectAction(decision);
+  });
 
-  switch (action.kind) {
+  switch (decision.kind) {
     case 'compliant':
       return { kind: 'compliant', encryption: before ?? { kind: 'unencrypted' } };
     case 'skip':
-      return skipped(action.reason, action.detail, false, before);
+      return skipped(decision.reason, decision.detail, false, before);
     case 'alert':
-      return skipped(action.reason, action.detail, true, before);
+      return skipped(decision.reason, decision.detail, true, before);
     case 'remediate':
       break;
   }
   if (inspection.kind !== 'found' || !before) throw new Error('unreachable: remediation decided without a snapshot');
-  const source = inspection.object;
+  const remediation: Remediation = { ref, source: inspection.object, before, requirement, deps };
 
   try {
-    if (action.method !== 'update-in-place') {
-      return await remediateByCopy(ref, source, before, action.method, action.target, requirement, deps);
-    }
-    const updated = await deps.store.updateEncryptionInPlace(ref.bucket, ref.key, source.versionId, action.target);
-    if (updated.kind === 'updated') {
-      return {
-        kind: 'remediated',
-        strategy: 'update-in-place',
-        before,
-        after: { kind: 'sse-kms', keyArn: action.target.keyArn, bucketKeyEnabled: action.target.bucketKeyEnabled },
-        target: action.target,
-      };
-    }
-    if (updated.kind === 'gone') return skipped('gone', 'the object was deleted before it could be updated', false, before);
-
-    // Refused by code (not AccessDenied, not KMS: those were thrown). Decide again as if the
-    // operation did not exist; the guards of the copy still apply.
-    if (updated.endpointWide) deps.update.markUnavailable(`the endpoint answered ${updated.code} to UpdateObjectEncryption`);
-    deps.onUpdateRefused?.(ref, updated.code, updated.endpointWide);
-    const fallback = decideObjectAction({ ...decision, updateAvailable: false });
-    if (fallback.kind === 'alert' && fallback.reason === 'update-not-applicable') {
-      return skipped('update-not-applicable', `UpdateObjectEncryption answered ${updated.code}, and POLICY.strategy is "update"`, true, before);
-    }
-    if (fallback.kind !== 'remediate' || fallback.method === 'update-in-place') {
-      return fallback.kind === 'alert' ? skipped(fallback.reason, fallback.detail, true, before) : { kind: 'compliant', encryption: before };
-    }
-    const copied = await remediateByCopy(ref, source, before, fallback.method, fallback.target, requirement, deps);
-    return copied.kind === 'remediated' ? { ...copied, fellBackFrom: updated.code } : copied;
+    return decision.method === 'update-in-place'
+      ? await remediateByUpdate({ ...remediation, update: decision })
+      : await remediateByCopy({ ...remediation, copy: decision });
   } catch (error) {
     // Deleted between HeadObject and a read the copy needs (its ACL, its tags): benign, as before it.
     if (isObjectGone(error)) return skipped('gone', 'the object was deleted before it could be copied', false, before);
@@ -131,38 +104,45 @@ export const enforceObject = async (ref: ObjectReference, deps: ObjectEnforcemen
   }
 };
 
-const remediateByCopy = async (
-  ref: ObjectReference,
-  source: ObjectSnapshot,
-  before: EncryptionState,
-  method: CopyMethod,
-  target: EncryptionTarget,
-  requirement: ObjectRequirement,
-  deps: ObjectEnforcement,
-): Promise<ObjectOutcome> => {
-  if (method === 'multipart-copy') {
-    const neededMs = (source.sizeBytes / ASSUMED_COPY_BYTES_PER_SECOND) * 1000 + COPY_TIME_MARGIN_MS;
-    if (neededMs > LAMBDA_MAX_MS) {
-      return skipped(
-        'exceeds-copy-limit',
-        `copying ${source.sizeBytes} bytes needs about ${Math.ceil(neededMs / 1000)} s, more than a Lambda invocation has; re-encrypt it with an S3 Batch Operations copy job`,
-        true,
-        before,
-      );
-    }
-    if (deps.remainingTimeMs() < neededMs) {
-      // Not started, so nothing is half-written; a fresh invocation has the time.
+const remediateByUpdate = async ({ update, ...remediation }: Remediation & { readonly update: UpdateAction }): Promise<ObjectOutcome> => {
+  const { ref, source, before, deps } = remediation;
+  const updated = await deps.store.updateEncryptionInPlace(ref.bucket, ref.key, source.versionId, update.target);
+  switch (updated.kind) {
+    case 'updated':
       return {
-        kind: 'failed',
+        kind: 'remediated',
+        strategy: 'update-in-place',
         before,
-        error: {
-          code: 'InsufficientTime',
-          message: `copying ${source.sizeBytes} bytes needs about ${Math.ceil(neededMs / 1000)} s and ${Math.floor(deps.remainingTimeMs() / 1000)} s are left; not started`,
-          transient: true,
-        },
+        after: { kind: 'sse-kms', keyArn: update.target.keyArn, bucketKeyEnabled: update.target.bucketKeyEnabled },
+        target: update.target,
       };
-    }
+    case 'gone':
+      return skipped('gone', 'the object was deleted before it could be updated', false, before);
+    case 'unsupported':
+      break;
   }
+
+  // Refused by code (AccessDenied and KMS errors were thrown, never refusals).
+  if (updated.endpointWide) deps.update.markUnavailable(`the endpoint answered ${updated.code} to UpdateObjectEncryption`);
+  deps.onUpdateRefused?.(ref, updated.code, updated.endpointWide);
+  const fallback = decideAfterRefusedUpdate(update, updated.code);
+  if (fallback.kind === 'alert') return skipped(fallback.reason, fallback.detail, true, before);
+  const copied = await remediateByCopy({ ...remediation, copy: fallback });
+  return copied.kind === 'remediated' ? { ...copied, fellBackFrom: updated.code } : copied;
+};
+
+const remediateByCopy = async ({ ref, source, before, requirement, deps, copy }: Remediation & { readonly copy: CopyAction }): Promise<ObjectOutcome> => {
+  const { method, target } = copy;
+  const start = decideCopyStart({ method, sizeBytes: source.sizeBytes, remainingTimeMs: deps.remainingTimeMs() });
+  switch (start.kind) {
+    case 'alert':
+      return skipped(start.reason, start.detail, true, before);
+    case 'defer':
+      return { kind: 'failed', before, error: start.error };
+    case 'start':
+      break;
+  }
+
   // CopyObject resets the ACL to private: read it first and write it with the copy, unless the
   // bucket has ACLs disabled (Object Ownership BucketOwnerEnforced).
   const aclMode = await deps.store.aclMode(ref.bucket);

@@ -1,4 +1,9 @@
-import type { ObjectClassification } from './classify-object.js';
+/**
+ * What happens to one object: whether its event still speaks for it, the decision about it, and the
+ * decision after S3 refuses an update in place. Whether a multipart copy can run now is
+ * decide-copy-start.ts.
+ */
+import type { ObjectClassification, ObjectInspection } from './classify-object.js';
 import { SSE_ALGORITHM, type EncryptionState } from './encryption-state.js';
 import type { ObjectRequirement, RemediationStrategy } from './object-requirement.js';
 
@@ -10,8 +15,17 @@ export const COPY_OBJECT_LIMIT_BYTES = 5 * 1024 ** 3;
 export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
 
 /** The encryption a remediation writes. */
-export interface EncryptionTarget {
-  readonly algorithm: typeof SSE_ALGORITHM.kms | typeof SSE_ALGORITHM.dsseKms;
+export type EncryptionTarget = SseKmsTarget | DsseKmsTarget;
+
+/** The only encryption UpdateObjectEncryption writes. */
+export interface SseKmsTarget {
+  readonly algorithm: typeof SSE_ALGORITHM.kms;
+  readonly keyArn: string;
+  readonly bucketKeyEnabled: boolean;
+}
+
+export interface DsseKmsTarget {
+  readonly algorithm: typeof SSE_ALGORITHM.dsseKms;
   readonly keyArn: string;
   /** Bucket keys do not exist for DSSE-KMS. */
   readonly bucketKeyEnabled: boolean;
@@ -78,8 +92,10 @@ export const targetFor = (encryption: EncryptionState, keyArn: string, bucketKey
     ? { algorithm: SSE_ALGORITHM.dsseKms, keyArn, bucketKeyEnabled: false }
     : { algorithm: SSE_ALGORITHM.kms, keyArn, bucketKeyEnabled: bucketKey };
 
+type StoredObject = Extract<ObjectClassification, { kind: 'stored' }>;
+
 /** Why UpdateObjectEncryption cannot take this object, or undefined when it can. */
-export const updateBlocker = (classification: Extract<ObjectClassification, { kind: 'stored' }>): string | undefined => {
+export const updateBlocker = (classification: StoredObject): string | undefined => {
   const { encryption, lock } = classification;
   if (encryption.kind !== 'sse-s3' && encryption.kind !== 'sse-kms') {
     return `UpdateObjectEncryption only re-encrypts SSE-S3 or SSE-KMS objects, and this one is ${encryption.kind}`;
@@ -88,9 +104,15 @@ export const updateBlocker = (classification: Extract<ObjectClassification, { ki
   return undefined;
 };
 
-type CopyPlan = { kind: 'copy'; method: CopyMethod } | { kind: 'blocked'; reason: AlertReason; detail: string };
+/** Why copying cannot remediate an object. */
+export type CopyBlockReason = Extract<AlertReason, 'archived' | 'exceeds-copy-limit'>;
 
-const copyPlan = (classification: Extract<ObjectClassification, { kind: 'stored' }>, copyLimitBytes: number): CopyPlan => {
+/** What a copy of the object would be: one method, or blocked. */
+export type CopyPlan =
+  | { readonly kind: 'copy'; readonly method: CopyMethod }
+  | { readonly kind: 'blocked'; readonly reason: CopyBlockReason; readonly detail: string };
+
+const copyPlan = (classification: StoredObject, copyLimitBytes: number): CopyPlan => {
   const { storage, sizeBytes } = classification;
   if (storage.kind === 'archived' && !storage.restored) {
     return { kind: 'blocked', reason: 'archived', detail: `stored in ${storage.storageClass}; it cannot be copied without a restore` };
@@ -101,15 +123,45 @@ const copyPlan = (classification: Extract<ObjectClassification, { kind: 'stored'
   return { kind: 'copy', method: sizeBytes !== undefined && sizeBytes > copyLimitBytes ? 'multipart-copy' : 'copy-in-place' };
 };
 
+/** The strategies under which UpdateObjectEncryption is ever chosen. */
+export type UpdatingStrategy = Exclude<RemediationStrategy, 'copy'>;
+
+/** CopyObject or UploadPartCopy onto the object itself. */
+export interface CopyAction {
+  readonly kind: 'remediate';
+  readonly method: CopyMethod;
+  readonly target: EncryptionTarget;
+}
+
+/**
+ * UpdateObjectEncryption, with what decides the object's fate if S3 refuses it: the strategy that
+ * chose it and what a copy of the object would be.
+ */
+export interface UpdateAction {
+  readonly kind: 'remediate';
+  readonly method: 'update-in-place';
+  readonly target: SseKmsTarget;
+  readonly strategy: UpdatingStrategy;
+  readonly copy: CopyPlan;
+}
+
+type AlertAction = Extract<ObjectAction, { kind: 'alert' }>;
+
+/** The first decision about an object, as the enforcer acts on it. */
+export type ObjectDecision = Exclude<ObjectAction, { kind: 'remediate' }> | CopyAction | UpdateAction;
+
+const byCopy = (copy: CopyPlan, target: EncryptionTarget): CopyAction | (AlertAction & { reason: CopyBlockReason }) =>
+  copy.kind === 'blocked' ? { kind: 'alert', reason: copy.reason, detail: copy.detail } : { kind: 'remediate', method: copy.method, target };
+
 /** Pure: (what the object is, what the policy requires, how we run) → what to do. */
-export const decideObjectAction = ({
+export const decideObject = ({
   classification,
   requirement,
   mode,
   copyLimitBytes,
   strategy = 'copy',
   updateAvailable = false,
-}: DecisionInput): ObjectAction => {
+}: DecisionInput): ObjectDecision => {
   if (classification.kind === 'gone') {
     return { kind: 'skip', reason: 'gone', detail: 'the object was deleted before it could be inspected' };
   }
@@ -134,11 +186,12 @@ export const decideObjectAction = ({
     return { kind: 'alert', reason: 'report-only', detail: `not compliant; enforce mode would re-encrypt it under ${target.keyArn}` };
   }
 
-  const plan = copyPlan(classification, copyLimitBytes);
+  const copy = copyPlan(classification, copyLimitBytes);
   const blocker = updateBlocker(classification);
-  if (strategy !== 'copy' && updateAvailable && blocker === undefined) {
-    // If the endpoint refuses it for this object, the caller decides again with updateAvailable false.
-    return { kind: 'remediate', method: 'update-in-place', target };
+  // updateBlocker already turns DSSE-KMS away; the algorithm test is what lets the type promise that
+  // an update, which writes SSE-KMS, never downgrades one.
+  if (strategy !== 'copy' && updateAvailable && blocker === undefined && target.algorithm === SSE_ALGORITHM.kms) {
+    return { kind: 'remediate', method: 'update-in-place', target, strategy, copy };
   }
   if (strategy === 'update') {
     return {
@@ -147,6 +200,43 @@ export const decideObjectAction = ({
       detail: blocker ?? 'UpdateObjectEncryption is not available on this endpoint, and POLICY.strategy is "update"',
     };
   }
-  if (plan.kind === 'blocked') return { kind: 'alert', reason: plan.reason, detail: plan.detail };
-  return { kind: 'remediate', method: plan.method, target };
+  return byCopy(copy, target);
+};
+
+/** The decision as assessments and the CLI report it: an update in place without what only the enforcer needs if S3 refuses it. */
+export const decideObjectAction = (input: DecisionInput): ObjectAction => {
+  const decision = decideObject(input);
+  if (decision.kind !== 'remediate' || decision.method !== 'update-in-place') return decision;
+  return { kind: 'remediate', method: decision.method, target: decision.target };
+};
+
+/**
+ * After S3 refused UpdateObjectEncryption for an object (by code: AccessDenied and KMS errors are
+ * failures, never refusals). The object is stored, not compliant, and the requirement applies to
+ * it, so this is never `compliant`, a skip, or another update: a copy, or an alert.
+ */
+export type UpdateFallback = CopyAction | (AlertAction & { readonly reason: 'update-not-applicable' | CopyBlockReason });
+
+/** The same decision as if the operation did not exist, except that the refusal is what "update" reports. */
+export const decideAfterRefusedUpdate = ({ target, strategy, copy }: UpdateAction, code: string): UpdateFallback => {
+  if (strategy === 'update') {
+    return { kind: 'alert', reason: 'update-not-applicable', detail: `UpdateObjectEncryption answered ${code}, and POLICY.strategy is "update"` };
+  }
+  return byCopy(copy, target);
+};
+
+/** Whether the event still names the current version; `skip` when a newer one has replaced it. */
+export type EventVersion = { readonly kind: 'current' } | { readonly kind: 'skip'; readonly reason: 'superseded'; readonly detail: string };
+
+/**
+ * A newer version has its own event, and copying the older one would put old content back on top.
+ * `null` and absent both mean "no version id" (unversioned or versioning-suspended buckets). An
+ * event that names no version, or an object HeadObject did not describe (gone, SSE-C), is `current`:
+ * the decision about the object handles it.
+ */
+export const decideEventVersion = (eventVersionId: string | undefined, inspection: ObjectInspection): EventVersion => {
+  if (eventVersionId === undefined || inspection.kind !== 'found') return { kind: 'current' };
+  const current = inspection.object.versionId ?? 'null';
+  if (eventVersionId === current) return { kind: 'current' };
+  return { kind: 'skip', reason: 'superseded', detail: `version ${eventVersionId} is no longer current (current: ${current})` };
 };

@@ -1,6 +1,17 @@
-import { describe, expect, it } from 'vitest';
-import type { ObjectClassification, StorageState } from '../../../shared/core/classify-object.js';
-import { COPY_OBJECT_LIMIT_BYTES, decideObjectAction, MAX_OBJECT_BYTES, type EnforcementMode } from '../../../shared/core/decide-object-action.js';
+import fc from 'fast-check';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { ObjectClassification, ObjectInspection, StorageState } from '../../../shared/core/classify-object.js';
+import {
+  COPY_OBJECT_LIMIT_BYTES,
+  decideAfterRefusedUpdate,
+  decideEventVersion,
+  decideObject,
+  decideObjectAction,
+  MAX_OBJECT_BYTES,
+  type EnforcementMode,
+  type UpdateAction,
+  type UpdateFallback,
+} from '../../../shared/core/decide-object-action.js';
 import type { RemediationStrategy } from '../../../shared/core/object-requirement.js';
 import type { EncryptionState } from '../../../shared/core/encryption-state.js';
 import type { ObjectRequirement } from '../../../shared/core/object-requirement.js';
@@ -175,5 +186,142 @@ describe('decideObjectAction: report mode and the rest', () => {
         decideObjectAction({ classification: stored({ kind: 'sse-s3' }), requirement: required, mode: 'report', copyLimitBytes: 1000, strategy, updateAvailable: true }),
       ).toMatchObject({ kind: 'alert', reason: 'report-only' });
     }
+  });
+});
+
+describe('decideEventVersion', () => {
+  const found = (versionId?: string): ObjectInspection => ({ kind: 'found', object: { eTag: '"e"', sizeBytes: 10, ...(versionId ? { versionId } : {}) } });
+
+  it.each<[string, string | undefined, ObjectInspection]>([
+    ['the event names no version', undefined, found('v2')],
+    ['the event names the current version', 'v2', found('v2')],
+    ['"null" and absent are the same version (unversioned or suspended)', 'null', found()],
+    ['"null" names a current null version', 'null', found('null')],
+    ['the object is gone: the first decision says so', 'v1', { kind: 'not-found' }],
+    ['an SSE-C object HeadObject will not describe', 'v1', { kind: 'customer-key-required' }],
+  ])('current: %s', (_name, eventVersionId, inspection) => {
+    expect(decideEventVersion(eventVersionId, inspection)).toEqual({ kind: 'current' });
+  });
+
+  it('superseded: the event names a version that is no longer current', () => {
+    expect(decideEventVersion('v1', found('v2'))).toEqual({ kind: 'skip', reason: 'superseded', detail: 'version v1 is no longer current (current: v2)' });
+  });
+
+  it('superseded: the event names a version, and the current object has none (versioning suspended since)', () => {
+    expect(decideEventVersion('v1', found())).toEqual({ kind: 'skip', reason: 'superseded', detail: 'version v1 is no longer current (current: null)' });
+  });
+});
+
+describe('decideAfterRefusedUpdate', () => {
+  const kmsTarget = { algorithm: 'aws:kms', keyArn: REQUIRED, bucketKeyEnabled: true } as const;
+  const glacier: StorageState = { kind: 'archived', storageClass: 'GLACIER', restored: false };
+  const first = (classification: Stored, strategy: 'auto' | 'update' = 'auto', requirement: ObjectRequirement = required) =>
+    decideObject({ classification, requirement, mode: 'enforce', copyLimitBytes: 1000, strategy, updateAvailable: true });
+  const refused = (classification: Stored, strategy: 'auto' | 'update' = 'auto', code = 'InvalidRequest', requirement: ObjectRequirement = required) => {
+    const update = first(classification, strategy, requirement);
+    if (update.kind !== 'remediate' || update.method !== 'update-in-place') throw new Error(`expected an update in place, got ${JSON.stringify(update)}`);
+    return { update, fallback: decideAfterRefusedUpdate(update, code) };
+  };
+
+  it('auto: a copy in place, to the target the update had', () => {
+    expect(refused(stored({ kind: 'sse-s3' }))).toEqual({
+      update: { kind: 'remediate', method: 'update-in-place', target: kmsTarget, strategy: 'auto', copy: { kind: 'copy', method: 'copy-in-place' } },
+      fallback: { kind: 'remediate', method: 'copy-in-place', target: kmsTarget },
+    });
+  });
+
+  it('auto: a multipart copy above the single-copy limit', () => {
+    expect(refused(stored({ kind: 'sse-kms', keyArn: OTHER, bucketKeyEnabled: false }, online, 1001), 'auto', 'NotImplemented')).toEqual({
+      update: { kind: 'remediate', method: 'update-in-place', target: kmsTarget, strategy: 'auto', copy: { kind: 'copy', method: 'multipart-copy' } },
+      fallback: { kind: 'remediate', method: 'multipart-copy', target: kmsTarget },
+    });
+  });
+
+  it('auto: an archived object a copy cannot reach is reported as archived, not compliant', () => {
+    const blocked = { kind: 'blocked', reason: 'archived', detail: 'stored in GLACIER; it cannot be copied without a restore' } as const;
+    expect(refused(stored({ kind: 'sse-s3' }, glacier))).toEqual({
+      update: { kind: 'remediate', method: 'update-in-place', target: kmsTarget, strategy: 'auto', copy: blocked },
+      fallback: { kind: 'alert', reason: 'archived', detail: 'stored in GLACIER; it cannot be copied without a restore' },
+    });
+  });
+
+  it('auto: an object larger than S3 can copy is reported, not compliant', () => {
+    const detail = `${MAX_OBJECT_BYTES + 1} bytes is more than S3 can copy (${MAX_OBJECT_BYTES} bytes)`;
+    expect(refused(stored({ kind: 'sse-s3' }, online, MAX_OBJECT_BYTES + 1))).toEqual({
+      update: { kind: 'remediate', method: 'update-in-place', target: kmsTarget, strategy: 'auto', copy: { kind: 'blocked', reason: 'exceeds-copy-limit', detail } },
+      fallback: { kind: 'alert', reason: 'exceeds-copy-limit', detail },
+    });
+  });
+
+  it('update: the refusal is reported with its code, even where a copy was possible', () => {
+    expect(refused(stored({ kind: 'sse-s3' }), 'update', 'NotImplemented')).toEqual({
+      update: { kind: 'remediate', method: 'update-in-place', target: kmsTarget, strategy: 'update', copy: { kind: 'copy', method: 'copy-in-place' } },
+      fallback: { kind: 'alert', reason: 'update-not-applicable', detail: 'UpdateObjectEncryption answered NotImplemented, and POLICY.strategy is "update"' },
+    });
+  });
+
+  it('a bucket-key-off requirement carries into the copy', () => {
+    const target = { algorithm: 'aws:kms', keyArn: REQUIRED, bucketKeyEnabled: false } as const;
+    expect(refused(stored({ kind: 'sse-s3' }), 'auto', 'InvalidRequest', { ...required, bucketKey: false })).toEqual({
+      update: { kind: 'remediate', method: 'update-in-place', target, strategy: 'auto', copy: { kind: 'copy', method: 'copy-in-place' } },
+      fallback: { kind: 'remediate', method: 'copy-in-place', target },
+    });
+  });
+
+  it('DSSE-KMS is never updated in place, so never falls back: auto copies it to DSSE-KMS, update reports it', () => {
+    const dsse = stored({ kind: 'dsse-kms', keyArn: OTHER });
+    expect(first(dsse, 'auto')).toEqual({ kind: 'remediate', method: 'copy-in-place', target: { algorithm: 'aws:kms:dsse', keyArn: REQUIRED, bucketKeyEnabled: false } });
+    expect(first(dsse, 'update')).toEqual({
+      kind: 'alert',
+      reason: 'update-not-applicable',
+      detail: 'UpdateObjectEncryption only re-encrypts SSE-S3 or SSE-KMS objects, and this one is dsse-kms',
+    });
+  });
+
+  it('types: a fallback is a copy or an alert, and an update only ever writes SSE-KMS', () => {
+    expectTypeOf<UpdateFallback['kind']>().toEqualTypeOf<'remediate' | 'alert'>();
+    expectTypeOf<Extract<UpdateFallback, { kind: 'remediate' }>['method']>().toEqualTypeOf<'copy-in-place' | 'multipart-copy'>();
+    expectTypeOf<Extract<UpdateFallback, { kind: 'alert' }>['reason']>().toEqualTypeOf<'update-not-applicable' | 'archived' | 'exceeds-copy-limit'>();
+    expectTypeOf<UpdateAction['target']['algorithm']>().toEqualTypeOf<'aws:kms'>();
+    expectTypeOf<UpdateAction['strategy']>().toEqualTypeOf<'auto' | 'update'>();
+  });
+
+  it('is the decision made again without the operation; only "update" words the refusal itself', () => {
+    const arbStored: fc.Arbitrary<Stored> = fc.record({
+      kind: fc.constant('stored' as const),
+      encryption: fc.oneof(
+        fc.constant<EncryptionState>({ kind: 'unencrypted' }),
+        fc.constant<EncryptionState>({ kind: 'sse-s3' }),
+        fc.record({ kind: fc.constant('sse-kms' as const), keyArn: fc.constantFrom(REQUIRED, OTHER, undefined), bucketKeyEnabled: fc.boolean() }),
+        fc.record({ kind: fc.constant('dsse-kms' as const), keyArn: fc.constantFrom(REQUIRED, OTHER, undefined) }),
+        fc.constant<EncryptionState>({ kind: 'sse-c' }),
+      ),
+      storage: fc.oneof(
+        fc.constant<StorageState>(online),
+        fc.record({ kind: fc.constant('archived' as const), storageClass: fc.constantFrom('GLACIER', 'DEEP_ARCHIVE'), restored: fc.boolean() }),
+      ),
+      sizeBytes: fc.oneof(fc.nat({ max: 2000 }), fc.constant(MAX_OBJECT_BYTES + 1), fc.constant(undefined)),
+      lock: fc.constantFrom(undefined, { mode: 'COMPLIANCE' }, { mode: 'GOVERNANCE' }, { legalHold: 'ON' }),
+    });
+    const arbRequirement = fc.record({
+      kind: fc.constant('required' as const),
+      keyArn: fc.constant(REQUIRED),
+      bucketKey: fc.boolean(),
+      acceptDsseKms: fc.boolean(),
+    });
+    let updates = 0;
+    fc.assert(
+      fc.property(arbStored, arbRequirement, fc.constantFrom<RemediationStrategy>('auto', 'update', 'copy'), fc.constantFrom('InvalidRequest', 'NotImplemented'), (classification, requirement, strategy, code) => {
+        const input = { classification, requirement, mode: 'enforce' as const, copyLimitBytes: 1000, strategy };
+        const update = decideObject({ ...input, updateAvailable: true });
+        if (update.kind !== 'remediate' || update.method !== 'update-in-place') return;
+        updates += 1;
+        const again = decideObjectAction({ ...input, updateAvailable: false });
+        const fallback = decideAfterRefusedUpdate(update, code);
+        expect(fallback).toEqual(strategy === 'update' ? { ...again, detail: `UpdateObjectEncryption answered ${code}, and POLICY.strategy is "update"` } : again);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(updates).toBeGreaterThan(100);
   });
 });

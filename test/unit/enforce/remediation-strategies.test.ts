@@ -111,6 +111,31 @@ describe('strategy auto', () => {
     expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
   });
 
+  it('an archived object the operation refuses, and a copy cannot reach without a restore, is reported, never counted compliant', async () => {
+    s3.on(HeadObjectCommand).resolves({ ETag: '"e"', ContentLength: 10, ServerSideEncryption: 'AES256', StorageClass: 'GLACIER' });
+    s3.on(UpdateObjectEncryptionCommand).rejects(s3Error('InvalidRequest', 400));
+    await expect(enforceObject(ref('cold.txt'), deps())).resolves.toEqual({
+      kind: 'skipped',
+      reason: 'archived',
+      detail: 'stored in GLACIER; it cannot be copied without a restore',
+      alert: true,
+      before: { kind: 'sse-s3' },
+    });
+    expect(s3.calls().map((call) => call.args[0].constructor.name)).toEqual(['HeadObjectCommand', 'UpdateObjectEncryptionCommand']);
+    expect(refusals).toEqual(['cold.txt:InvalidRequest:false']);
+  });
+
+  it('a big object the operation refuses falls back to a multipart copy, which waits for an invocation with the time', async () => {
+    s3.on(HeadObjectCommand).resolves({ ETag: '"e"', ContentLength: 20 * GIB, ServerSideEncryption: 'AES256' });
+    s3.on(UpdateObjectEncryptionCommand).rejects(s3Error('InvalidRequest', 400));
+    await expect(enforceObject(ref('big.bin'), deps({ remainingTimeMs: () => 60_000 }))).resolves.toEqual({
+      kind: 'failed',
+      before: { kind: 'sse-s3' },
+      error: { code: 'InsufficientTime', message: `copying ${20 * GIB} bytes needs about 235 s and 60 s are left; not started`, transient: true },
+    });
+    expect(s3.calls().map((call) => call.args[0].constructor.name)).toEqual(['HeadObjectCommand', 'UpdateObjectEncryptionCommand']);
+  });
+
   it('copies unencrypted objects, which the operation cannot take, without trying it', async () => {
     s3.on(HeadObjectCommand).resolves({ ETag: '"e"', ContentLength: 10 });
     s3.on(CopyObjectCommand).resolves(copied);
@@ -211,6 +236,15 @@ describe('the version a copy leaves behind', () => {
     s3.on(CopyObjectCommand).resolves({ ...copied, VersionId: undefined });
     const outcome = await enforceObject(ref('a.txt'), deps({ priorVersions: 'delete' }));
     expect(outcome).not.toHaveProperty('priorVersion');
+  });
+});
+
+describe('an event for a version that is no longer current', () => {
+  it('is superseded: one HeadObject, no write, and nothing said of the current version', async () => {
+    s3.on(HeadObjectCommand).resolves({ ETag: '"e"', ContentLength: 10, VersionId: 'v2' });
+    const outcome = await enforceObject(ref('a.txt', 'v1'), deps());
+    expect(outcome).toStrictEqual({ kind: 'skipped', reason: 'superseded', detail: 'version v1 is no longer current (current: v2)', alert: false, before: undefined });
+    expect(s3.calls()).toHaveLength(1);
   });
 });
 
