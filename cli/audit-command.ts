@@ -1,17 +1,14 @@
 import { parseArgs } from 'node:util';
-import { KmsKeyInspector } from '../shared/adapters/kms-key-inspector.js';
-import { S3BucketEncryptionWriter } from '../shared/adapters/s3-bucket-encryption-writer.js';
-import { S3BucketInspector } from '../shared/adapters/s3-bucket-inspector.js';
 import { LocalReportSpool } from '../shared/adapters/local-report-spool.js';
-import { S3ReportStore } from '../shared/adapters/s3-report-store.js';
-import { SNS_MESSAGE_BUDGET_BYTES, SnsNotificationPublisher, snsMessageBytes } from '../shared/adapters/sns-notification-publisher.js';
+import { SnsNotificationPublisher } from '../shared/adapters/sns-notification-publisher.js';
 import { compareFindings, isFailing, SEVERITIES, type Finding } from '../shared/audit/finding.js';
 import { fixRecordOf } from '../shared/audit/plan-fixes.js';
 import { createRegionalKmsClients, createRegionalS3Clients, createSnsClient } from '../shared/aws/aws-clients.js';
 import { loadAuditConfig, type AuditRunSettings } from '../shared/config/audit-config.js';
 import { FIXABLE_CHECKS, type FixableCheck } from '../shared/config/parse-policy.js';
 import type { Notification, NotificationPublisher } from '../shared/ports/notification-publisher.js';
-import { auditAccount, type AuditDependencies, type AuditOutcome } from '../functions/audit-encryption/audit-account.js';
+import { auditAccount, type AuditOutcome } from '../functions/audit-encryption/audit-account.js';
+import { auditServices, type AccountClients } from '../functions/audit-encryption/audit-services.js';
 import type { AuditRecorder } from '../functions/audit-encryption/audit-recorder.js';
 import { commandEnvironment, connectionOverrides } from './cli-environment.js';
 import type { CliIo } from './cli-io.js';
@@ -136,7 +133,6 @@ export const auditCommand: Command = {
     try {
       const home = config.aws.region;
       const accountId = await resolveAccountId(values['account-id'], s3In(home), kmsIn(home));
-      const keys = new KmsKeyInspector(kmsIn);
       const { recorder, collected } = cliRecorder(warn, config.reportsBucket !== undefined);
       const held: Notification[] = [];
       const publisher: NotificationPublisher =
@@ -147,29 +143,17 @@ export const auditCommand: Command = {
               held.push(notification);
             },
           };
-      const deps: AuditDependencies = {
-        sources: { buckets: new S3BucketInspector(s3In, home), keys, concurrency: config.concurrency },
-        writers: { bucketEncryption: new S3BucketEncryptionWriter(s3In, accountId), keyRotation: keys },
-        reports: config.reportsBucket
-          ? {
-              store: new S3ReportStore(s3In(home), config.reportsBucket, accountId),
-              bucket: config.reportsBucket,
-              prefix: config.reportsPrefix,
-              openSpool: () => new LocalReportSpool(),
-            }
-          : undefined,
+      // The CLI audits the account its credentials belong to, and keeps reports there.
+      const clients: AccountClients = { s3In, kmsIn };
+      const deps = auditServices({
+        settings: config,
+        audited: { accountId, clients },
+        reportsOwner: { accountId, clients },
         publisher,
-        measure: snsMessageBytes,
-        budgetBytes: SNS_MESSAGE_BUDGET_BYTES,
         recorder,
-        context: {
-          accountId,
-          homeRegion: home,
-          policy: config.policy,
-          settings: values['apply-fixes'] ? config.audit : { ...config.audit, fixes: NO_FIXES },
-          enforcer: config.enforcer,
-        },
-      };
+        openSpool: () => new LocalReportSpool(),
+        auditSettings: values['apply-fixes'] ? config.audit : { ...config.audit, fixes: NO_FIXES },
+      });
       const outcome = await auditAccount(deps, io.now());
       const findings = [...collected.findings].sort(compareFindings);
       const failing = findings.filter((finding) => isFailing(finding.status));

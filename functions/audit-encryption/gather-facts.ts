@@ -11,7 +11,7 @@ import {
   type SampledObject,
 } from '../../shared/audit/audit-facts.js';
 import type { AuditContext } from '../../shared/audit/audit-context.js';
-import { rotationApplies, whyCannotRotate } from '../../shared/audit/checks/key-rotation.js';
+import { rotationApplies, whyCannotRotate } from '../../shared/audit/key-rotation-eligibility.js';
 import { partitionOf } from '../../shared/core/key-reference.js';
 import { mapBounded } from '../../shared/core/run-bounded.js';
 import { AwsCallError } from '../../shared/errors.js';
@@ -102,14 +102,14 @@ export const lookUpKey = async (sources: FactSources, region: string, reference:
   return { kind: 'found', key: { ...base, ...(rotation ? { rotation } : {}), policy } };
 };
 
-/**
- * Every key the run needs, each looked up once however many buckets name it (a second bucket naming
- * a key waits on the first one's lookup), with everyone who named it.
- */
 /** Who names a key is listed up to this many; the rest are counted (a key a whole account uses is named by thousands). */
 export const NAMED_BY_LISTED = 25;
 
-export class KeyDirectory {
+/**
+ * Every key the scan needs, each looked up once however many buckets name it (a second bucket naming
+ * a key waits on the first one's lookup), with everyone who named it.
+ */
+export class KeyLookups {
   private readonly pending = new Map<string, Promise<void>>();
   private readonly lookups = new Map<string, KeyLookup>();
   private readonly references = new Map<string, { readonly region: string; readonly reference: string; readonly namedBy: Set<string>; more: number }>();

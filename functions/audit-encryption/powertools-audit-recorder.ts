@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { isFailing, type Finding } from '../../shared/audit/finding.js';
+import { isFailing, type AccountFinding } from '../../shared/audit/finding.js';
 import { fixRecordOf, type FixResult } from '../../shared/audit/plan-fixes.js';
 import type { AuditOutcome } from './audit-account.js';
 import type { AuditRecorder } from './audit-recorder.js';
@@ -30,9 +30,10 @@ export const powertoolsAuditRecorder = (logger: Logger, metrics: Metrics): Audit
     logger.error('audit report not written', { what, error: error as Error });
     metrics.addMetric('ReportWriteFailures', MetricUnit.Count, 1);
   },
-  findingRecorded(finding: Finding) {
+  findingRecorded(finding: AccountFinding) {
     if (!isFailing(finding.status)) return;
     logger.info('finding', {
+      accountId: finding.accountId,
       id: finding.id,
       check: finding.check,
       severity: finding.severity,

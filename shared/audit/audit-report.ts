@@ -120,8 +120,16 @@ const CONSOLE_HOSTS: Readonly<Record<string, string>> = {
   'aws-us-gov': 'console.amazonaws-us-gov.com',
 };
 
-export const reportLocation = (bucket: string, prefix: string, run: Pick<AuditRun, 'runId' | 'runDate'>, region: string, partition: string): ReportLocation => {
-  const base = `${prefix}${run.runDate}/encryption-audit-${run.runId}`;
+/** Each account's reports under its own folder: unique per account and run, whoever owns the bucket. */
+export const reportLocation = (
+  bucket: string,
+  prefix: string,
+  run: Pick<AuditRun, 'runId' | 'runDate'>,
+  accountId: string,
+  region: string,
+  partition: string,
+): ReportLocation => {
+  const base = `${prefix}${accountId}/${run.runDate}/encryption-audit-${run.runId}`;
   const jsonKey = `${base}.json`;
   return {
     bucket,
@@ -132,8 +140,11 @@ export const reportLocation = (bucket: string, prefix: string, run: Pick<AuditRu
   };
 };
 
-/** The key of the copy of the latest report: the state the next run compares against. */
-export const latestReportKey = (prefix: string): string => `${prefix}latest.json`;
+/** The key of the copy of an account's latest report: the state its next run compares against. */
+export const latestReportKey = (prefix: string, accountId: string): string => `${prefix}${accountId}/latest.json`;
+
+/** Where the state was kept before reports were filed per account: read, never written. */
+export const legacyLatestReportKey = (prefix: string): string => `${prefix}latest.json`;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

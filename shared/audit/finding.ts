@@ -42,6 +42,9 @@ export interface Finding {
   readonly fix?: FixRecord | undefined;
 }
 
+/** A finding as a scan hands it on: with the account whose resource it is. */
+export type AccountFinding = Finding & { readonly accountId: string };
+
 export const isFailing = (status: FindingStatus): boolean => status === 'failed' || status === 'error';
 
 const RANK: Readonly<Record<Severity, number>> = { critical: 0, high: 1, medium: 2, low: 3, informational: 4 };

@@ -1,7 +1,7 @@
 import { SSE_ALGORITHM } from '../core/encryption-state.js';
 import type { AuditFacts, KeyFacts } from './audit-facts.js';
 import { bucketRequirement, requiredKeyInRegion, type AuditContext } from './audit-context.js';
-import { whyCannotRotate } from './checks/key-rotation.js';
+import { whyCannotRotate } from './key-rotation-eligibility.js';
 import type { Finding, FixRecord } from './finding.js';
 
 export interface DefaultEncryptionRule {

@@ -278,7 +278,7 @@ describe('audit-encryption bundle against moto', () => {
       '2026-03-01T03:00:00Z',
     );
     expect(result.runDate).toBe('2026-03-01');
-    expect(result.report).toMatch(/^s3:\/\/audit-reports\/encryption-audit\/2026-03-01\/encryption-audit-2026-03-01T030000Z\.json$/);
+    expect(result.report).toMatch(/^s3:\/\/audit-reports\/encryption-audit\/123456789012\/2026-03-01\/encryption-audit-2026-03-01T030000Z\.json$/);
     const report = await reportOf(result.report);
     const { findings } = report;
 
@@ -365,8 +365,8 @@ describe('audit-encryption bundle against moto', () => {
     const firstPassing = statuses.findIndex((status) => status !== 'failed' && status !== 'error');
     expect(statuses.slice(firstPassing).every((status) => status !== 'failed' && status !== 'error')).toBe(true);
     // The state for the next run is a server-side copy of the dated report, under the same key.
-    expect(await readObject('audit-reports', 'encryption-audit/latest.json')).toBe(jsonText);
-    const latestHead = await s3.send(new HeadObjectCommand({ Bucket: 'audit-reports', Key: 'encryption-audit/latest.json' }));
+    expect(await readObject('audit-reports', 'encryption-audit/123456789012/latest.json')).toBe(jsonText);
+    const latestHead = await s3.send(new HeadObjectCommand({ Bucket: 'audit-reports', Key: 'encryption-audit/123456789012/latest.json' }));
     expect(latestHead).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: required, ContentType: 'application/json' });
     // Each check's section lists its failing findings before its passing ones.
     const tlsSection = markdown.slice(markdown.indexOf('### `s3-tls-only-policy`'));
@@ -377,9 +377,9 @@ describe('audit-encryption bundle against moto', () => {
     expect(rowStatuses.lastIndexOf('failed')).toBeLessThan(rowStatuses.indexOf('passed'));
     const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: 'audit-reports' }));
     expect(Contents.map((object) => object.Key).sort()).toEqual([
-      'encryption-audit/2026-03-01/encryption-audit-2026-03-01T030000Z.json',
-      'encryption-audit/2026-03-01/encryption-audit-2026-03-01T030000Z.md',
-      'encryption-audit/latest.json',
+      'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030000Z.json',
+      'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030000Z.md',
+      'encryption-audit/123456789012/latest.json',
     ]);
   });
 

@@ -1,4 +1,5 @@
 import type { KeyFacts } from '../audit-facts.js';
+import { rotationApplies, whyCannotRotate } from '../key-rotation-eligibility.js';
 import { CHECKS } from '../checks-catalogue.js';
 import type { Finding } from '../finding.js';
 import { errorFinding, makeFinding } from './make-finding.js';
@@ -7,23 +8,6 @@ const CHECK = CHECKS['kms-key-rotation'];
 
 /** KMS's period when none is given, and what it reports when it leaves the period out. */
 export const DEFAULT_ROTATION_PERIOD_DAYS = 365;
-
-/**
- * Automatic rotation exists for customer-managed symmetric keys with KMS-made material in KMS itself:
- * not asymmetric or HMAC keys, not imported material, not custom key stores.
- */
-export const whyCannotRotate = (key: KeyFacts): string | undefined => {
-  if (key.keySpec !== 'SYMMETRIC_DEFAULT') return `${key.keySpec} keys (asymmetric or HMAC) cannot rotate automatically`;
-  if (key.origin === 'EXTERNAL') return 'keys with imported key material cannot rotate automatically';
-  if (key.customKeyStoreId !== undefined || key.origin === 'AWS_CLOUDHSM' || key.origin === 'EXTERNAL_KEY_STORE') {
-    return `keys in a custom key store (${key.origin}) cannot rotate automatically`;
-  }
-  return undefined;
-};
-
-/** Whether this key is judged at all: AWS rotates AWS-managed keys itself; a key being deleted has no future to rotate. */
-export const rotationApplies = (key: KeyFacts): boolean =>
-  key.manager !== 'AWS' && key.state !== 'PendingDeletion' && key.state !== 'PendingReplicaDeletion';
 
 export const checkKeyRotation = (key: KeyFacts, maxPeriodDays: number, namedBy: readonly string[]): Finding | undefined => {
   if (!rotationApplies(key)) return undefined;

@@ -30,11 +30,11 @@ import { S3ReportStore } from '../../../shared/adapters/s3-report-store.js';
 import { SNS_MESSAGE_BUDGET_BYTES, SnsNotificationPublisher, snsMessageBytes } from '../../../shared/adapters/sns-notification-publisher.js';
 import type { NotificationDocument } from '../../../shared/audit/audit-notifications.js';
 import type { AuditReport } from '../../../shared/audit/audit-report.js';
-import { isFailing, type Finding } from '../../../shared/audit/finding.js';
+import { isFailing, type AccountFinding, type Finding } from '../../../shared/audit/finding.js';
 import { ACCOUNT, REQUIRED, awsError, context } from './fixtures.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:encryption-findings';
-const DATED = 'encryption-audit/2026-03-01/encryption-audit-2026-03-01T030000Z';
+const DATED = 'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030000Z';
 const east = new S3Client({ region: 'us-east-1' });
 const west = new S3Client({ region: 'eu-west-1' });
 const s3East = mockClient(east);
@@ -52,7 +52,7 @@ const GOOD_POLICY = JSON.stringify({
 });
 
 const recorded: string[] = [];
-const findingsRecorded: Finding[] = [];
+const findingsRecorded: AccountFinding[] = [];
 const recorder: AuditRecorder = {
   findingRecorded: (finding) => findingsRecorded.push(finding),
   factsGathered: (counts) => recorded.push(`facts ${JSON.stringify(counts)}`),
@@ -107,7 +107,7 @@ const putBody = (key: string): string => {
 
 const LATEST_COPY = {
   Bucket: 'reports',
-  Key: 'encryption-audit/latest.json',
+  Key: 'encryption-audit/123456789012/latest.json',
   CopySource: `reports/${DATED}.json`,
   MetadataDirective: 'COPY',
   ServerSideEncryption: 'aws:kms',
@@ -117,7 +117,8 @@ const LATEST_COPY = {
   ExpectedSourceBucketOwner: ACCOUNT,
 };
 
-const LATEST_READ = { Bucket: 'reports', Key: 'encryption-audit/latest.json', ExpectedBucketOwner: ACCOUNT };
+const LATEST_READ = { Bucket: 'reports', Key: 'encryption-audit/123456789012/latest.json', ExpectedBucketOwner: ACCOUNT };
+const LEGACY_LATEST_READ = { Bucket: 'reports', Key: 'encryption-audit/latest.json', ExpectedBucketOwner: ACCOUNT };
 
 const published = (): NotificationDocument[] =>
   sns.commandCalls(PublishCommand).map((call) => JSON.parse(JSON.parse(call.args[0].input.Message as string).sqs) as NotificationDocument);
@@ -167,6 +168,7 @@ describe('auditAccount', () => {
   it('audits each bucket in its own region, turns one bucket’s errors into error findings, writes the report and pages', async () => {
     const outcome = await auditAccount(dependencies(), new Date('2026-03-01T03:00:00Z'));
     expect(outcome).toEqual({
+      accountId: ACCOUNT,
       runId: '2026-03-01T030000Z',
       runDate: '2026-03-01',
       buckets: 3,
@@ -239,7 +241,8 @@ describe('auditAccount', () => {
     const copies = s3East.commandCalls(CopyObjectCommand);
     expect(copies.map((call) => call.args[0].input)).toEqual([LATEST_COPY]);
     expect(copies[0]?.calledAfter(publish as never)).toBe(true);
-    expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_READ]);
+    // No state for this account yet: the one from before reports were filed per account is tried too.
+    expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_READ, LEGACY_LATEST_READ]);
 
     const input = publish?.args[0].input;
     expect(input).toEqual({
@@ -264,7 +267,26 @@ describe('auditAccount', () => {
     const [document] = published();
     expect(document?.findings).toHaveLength(11);
     expect(document?.findings.every((item) => item.change === 'new')).toBe(true);
-    expect(recorded).toEqual(['facts {"buckets":3,"unreachable":0,"exempt":1,"keys":1}', 'done 2026-03-01T030000Z']);
+    expect(recorded).toEqual(['facts {"accountId":"123456789012","buckets":3,"unreachable":0,"exempt":1,"keys":1}', 'done 2026-03-01T030000Z']);
+    // Every finding names the account whose resource it is, in the report as in the log.
+    expect(new Set(findingsRecorded.map((finding) => finding.accountId))).toEqual(new Set([ACCOUNT]));
+    expect(new Set((JSON.parse(putBody(`${DATED}.json`)) as AuditReport).findings.map((finding) => (finding as { accountId?: string }).accountId))).toEqual(new Set([ACCOUNT]));
+  });
+
+  it('compares with the state kept before reports were filed per account, once, and files the next one under the account', async () => {
+    await auditAccount(dependencies(), new Date('2026-03-01T03:00:00Z'));
+    const previous = putBody(`${DATED}.json`);
+    for (const mock of [s3East, sns]) mock.resetHistory();
+    uploads.clear();
+    s3East.on(GetObjectCommand, LEGACY_LATEST_READ).callsFake(() => ({ Body: Readable.from([previous]) }));
+
+    const outcome = await auditAccount(dependencies(), new Date('2026-03-02T03:00:00Z'));
+
+    // Nothing changed overnight: nothing is new, so nobody is paged again after the upgrade.
+    expect(outcome.changes).toMatchObject({ new: 0, changed: 0, resolved: 0 });
+    expect(outcome.page).toBe(false);
+    expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_READ, LEGACY_LATEST_READ]);
+    expect(s3East.commandCalls(CopyObjectCommand).map((call) => call.args[0].input.Key)).toEqual(['encryption-audit/123456789012/latest.json']);
   });
 
   it.each([
@@ -305,7 +327,7 @@ describe('auditAccount', () => {
       document?.findings.map((item) => ({ status: earlier(item.id)?.status, severity: earlier(item.id)?.severity, observed: earlier(item.id)?.observed })),
     );
     expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_READ, LATEST_READ]);
-    const report = JSON.parse(putBody('encryption-audit/2026-03-02/encryption-audit-2026-03-02T030000Z.json')) as AuditReport;
+    const report = JSON.parse(putBody('encryption-audit/123456789012/2026-03-02/encryption-audit-2026-03-02T030000Z.json')) as AuditReport;
     expect(report.changes.resolved.map((item) => [item.check, item.resource, item.status, item.observed])).toEqual(
       report.changes.resolved.map((item) => [item.check, item.resource, earlier(item.id)?.status, earlier(item.id)?.observed]),
     );

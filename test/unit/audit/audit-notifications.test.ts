@@ -9,7 +9,7 @@ import type { Finding } from '../../../shared/audit/finding.js';
 import { buildReport, previousOf } from '../../fixtures/whole-report.js';
 
 const run = { ...runIdentity(new Date('2026-03-02T03:00:00Z')), accountId: '123456789012', region: 'us-east-1', requiredKey: { reference: 'alias/data' } };
-const location = reportLocation('reports', 'encryption-audit/', run, 'us-east-1', 'aws');
+const location = reportLocation('reports', 'encryption-audit/', run, run.accountId, 'us-east-1', 'aws');
 
 const finding = (resource: string, status: Finding['status'], check: keyof typeof CHECKS = 's3-default-encryption-kms', observed = 'o', severity?: Finding['severity']): Finding =>
   makeFinding(CHECKS[check], { resource, region: 'us-east-1', status, observed, expected: 'e', severity });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { latestReportKey, readPreviousReport, reportLocation, runIdentity } from '../../../shared/audit/audit-report.js';
+import { latestReportKey, legacyLatestReportKey, readPreviousReport, reportLocation, runIdentity } from '../../../shared/audit/audit-report.js';
 import { diffFindings, needsPage } from '../../../shared/audit/diff-findings.js';
 import { findingId, type Finding } from '../../../shared/audit/finding.js';
 import { buildReport, previousOf as previous, renderReportMarkdown } from '../../fixtures/whole-report.js';
@@ -58,15 +58,18 @@ describe('reports', () => {
 
   it('identifies the run and files it under its date', () => {
     expect(runIdentity(new Date('2026-03-01T03:00:07.123Z'))).toEqual({ runId: '2026-03-01T030007Z', runDate: '2026-03-01', startedAt: '2026-03-01T03:00:07.123Z' });
-    expect(reportLocation('reports', 'encryption-audit/', run, 'us-east-1', 'aws')).toEqual({
+    expect(reportLocation('reports', 'encryption-audit/', run, '123456789012', 'us-east-1', 'aws')).toEqual({
       bucket: 'reports',
-      jsonKey: 'encryption-audit/2026-03-01/encryption-audit-2026-03-01T030007Z.json',
-      markdownKey: 'encryption-audit/2026-03-01/encryption-audit-2026-03-01T030007Z.md',
-      uri: 's3://reports/encryption-audit/2026-03-01/encryption-audit-2026-03-01T030007Z.json',
-      consoleUrl: 'https://console.aws.amazon.com/s3/object/reports?region=us-east-1&prefix=encryption-audit%2F2026-03-01%2Fencryption-audit-2026-03-01T030007Z.json',
+      jsonKey: 'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030007Z.json',
+      markdownKey: 'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030007Z.md',
+      uri: 's3://reports/encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030007Z.json',
+      consoleUrl: 'https://console.aws.amazon.com/s3/object/reports?region=us-east-1&prefix=encryption-audit%2F123456789012%2F2026-03-01%2Fencryption-audit-2026-03-01T030007Z.json',
     });
-    expect(reportLocation('reports', 'a/', run, 'cn-north-1', 'aws-cn').consoleUrl).toMatch(/^https:\/\/console\.amazonaws\.cn\//);
-    expect(latestReportKey('encryption-audit/')).toBe('encryption-audit/latest.json');
+    expect(reportLocation('reports', 'a/', run, '123456789012', 'cn-north-1', 'aws-cn').consoleUrl).toMatch(/^https:\/\/console\.amazonaws\.cn\//);
+    // Two accounts' reports of the same run never share a key.
+    expect(reportLocation('reports', 'a/', run, '111111111111', 'us-east-1', 'aws').jsonKey).not.toBe(reportLocation('reports', 'a/', run, '222222222222', 'us-east-1', 'aws').jsonKey);
+    expect(latestReportKey('encryption-audit/', '123456789012')).toBe('encryption-audit/123456789012/latest.json');
+    expect(legacyLatestReportKey('encryption-audit/')).toBe('encryption-audit/latest.json');
   });
 
   it('summarises, and reads back as the next run state', () => {

@@ -142,18 +142,20 @@ describe('enforcer audit', () => {
     s3.on(CopyObjectCommand).resolves({});
     const { io } = await audit(['--account-id', ACCOUNT, '--reports-bucket', 'reports-bucket']);
     expect(s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([
+      { Bucket: 'reports-bucket', Key: 'encryption-audit/123456789012/latest.json', ExpectedBucketOwner: ACCOUNT },
+      // No state for this account: the state from before reports were filed per account is read instead.
       { Bucket: 'reports-bucket', Key: 'encryption-audit/latest.json', ExpectedBucketOwner: ACCOUNT },
     ]);
     expect(s3.commandCalls(PutObjectCommand).map((call) => [call.args[0].input.Key, call.args[0].input.SSEKMSKeyId]).sort()).toEqual([
-      ['encryption-audit/2026-11-22/encryption-audit-2026-11-22T030000Z.json', REQUIRED],
-      ['encryption-audit/2026-11-22/encryption-audit-2026-11-22T030000Z.md', REQUIRED],
+      ['encryption-audit/123456789012/2026-11-22/encryption-audit-2026-11-22T030000Z.json', REQUIRED],
+      ['encryption-audit/123456789012/2026-11-22/encryption-audit-2026-11-22T030000Z.md', REQUIRED],
     ]);
     // The state for the next run: a server-side copy of the dated JSON report.
     expect(s3.commandCalls(CopyObjectCommand).map((call) => call.args[0].input)).toEqual([
       {
         Bucket: 'reports-bucket',
-        Key: 'encryption-audit/latest.json',
-        CopySource: 'reports-bucket/encryption-audit/2026-11-22/encryption-audit-2026-11-22T030000Z.json',
+        Key: 'encryption-audit/123456789012/latest.json',
+        CopySource: 'reports-bucket/encryption-audit/123456789012/2026-11-22/encryption-audit-2026-11-22T030000Z.json',
         MetadataDirective: 'COPY',
         ServerSideEncryption: 'aws:kms',
         SSEKMSKeyId: REQUIRED,
@@ -162,7 +164,7 @@ describe('enforcer audit', () => {
         ExpectedSourceBucketOwner: ACCOUNT,
       },
     ]);
-    expect(io.stdout.text).toContain('Report: s3://reports-bucket/encryption-audit/2026-11-22/encryption-audit-2026-11-22T030000Z.json\n');
+    expect(io.stdout.text).toContain('Report: s3://reports-bucket/encryption-audit/123456789012/2026-11-22/encryption-audit-2026-11-22T030000Z.json\n');
   });
 
   it('an account that cannot be listed stops the audit with exit 3', async () => {

@@ -425,7 +425,7 @@ afterAll(() => {
       'PutObject faults: S3 reads the whole body before answering, except timeout and ECONNRESET, which drop the upload after its first chunk.',
       '',
       'Note: the report store failing does **not** fail the invocation: the code deliberately reports it in the summary instead',
-      '(`audit-account.ts`), and only a Publish failure throws. S3 404s: `NotFound` to HeadObject, `NoSuchKey` to GetObject and CopyObject,',
+      '(`audit-run.ts`), and only a Publish failure throws. S3 404s: `NotFound` to HeadObject, `NoSuchKey` to GetObject and CopyObject,',
       '`NoSuchBucket` elsewhere. aws-sdk-client-mock replaces the SDK\'s middleware, retries included: each fault here is what reaches the',
       'audit after the SDK gave up. The SDK\'s retry middleware (@smithy/core) does not retry a request whose body is a Node stream, so the',
       'reports\' PutObject is retried by the report store itself (`S3ReportStore.write`, transient errors only): AccessDenied, 404 and KMS',
@@ -451,8 +451,8 @@ describe('audit fault injection: every call × every fault', () => {
     expect(await invariantProblems(first)).toEqual([]);
     // Streamed uploads of both reports, then a server-side copy; no PutObject of latest.json.
     expect(first.world.uploads.map((upload) => upload.key).sort()).toEqual([
-      'encryption-audit/2026-03-01/encryption-audit-2026-03-01T030000Z.json',
-      'encryption-audit/2026-03-01/encryption-audit-2026-03-01T030000Z.md',
+      'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030000Z.json',
+      'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030000Z.md',
     ]);
     expect(first.world.journal.filter((entry) => entry.call === 'CopyObject (latest.json)')).toHaveLength(1);
     expect(new Set(sentOperations())).toEqual(AUDIT_OPERATIONS);
@@ -534,7 +534,7 @@ describe('audit report store: state across runs', () => {
     expect(second?.reportError).toBeUndefined();
     expect(second?.changes).toEqual(first?.changes);
     expect(second?.page).toBe(true);
-    expect(world.objects.get(LATEST_KEY)).toBe(world.written.get('encryption-audit/2026-03-02/encryption-audit-2026-03-02T030000Z.json'));
+    expect(world.objects.get(LATEST_KEY)).toBe(world.written.get('encryption-audit/123456789012/2026-03-02/encryption-audit-2026-03-02T030000Z.json'));
     expect([...tonight.leftovers, ...nextNight.leftovers]).toEqual([]);
     storeChecks.push(
       `a CopyObject to latest.json refused (AccessDenied): the invocation succeeds with \`reportError\` "${first?.reportError?.replace(/ \(.*\)/, ' (…)') ?? ''}", latest.json keeps the previous state, and the next night's run pages the same ${String(first?.changes.changed)} changed and ${String(first?.changes.resolved)} resolved finding(s) again, then saves its state`,

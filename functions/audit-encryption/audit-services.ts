@@ -1,0 +1,66 @@
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { KmsKeyInspector } from '../../shared/adapters/kms-key-inspector.js';
+import { S3BucketEncryptionWriter } from '../../shared/adapters/s3-bucket-encryption-writer.js';
+import { S3BucketInspector } from '../../shared/adapters/s3-bucket-inspector.js';
+import { S3ReportStore } from '../../shared/adapters/s3-report-store.js';
+import { SNS_MESSAGE_BUDGET_BYTES, snsMessageBytes } from '../../shared/adapters/sns-notification-publisher.js';
+import type { AuditRunSettings } from '../../shared/config/audit-config.js';
+import type { AuditSettings } from '../../shared/config/parse-policy.js';
+import type { NotificationPublisher } from '../../shared/ports/notification-publisher.js';
+import type { ReportSpool } from '../../shared/ports/report-spool.js';
+import type { AuditDependencies } from './audit-account.js';
+import type { AuditRecorder } from './audit-recorder.js';
+
+/** One account's clients, per region. */
+export interface AccountClients {
+  readonly s3In: (region: string) => S3Client;
+  readonly kmsIn: (region: string) => KMSClient;
+}
+
+export interface AuditServicesInput {
+  readonly settings: AuditRunSettings;
+  /** The account audited, read (and fixed) with its own clients. */
+  readonly audited: { readonly accountId: string; readonly clients: AccountClients };
+  /** The account that owns REPORTS_BUCKET: the same one for a single account, another in an organization. */
+  readonly reportsOwner: { readonly accountId: string; readonly clients: AccountClients };
+  readonly publisher: NotificationPublisher;
+  readonly recorder: AuditRecorder;
+  /** Scratch space for one run's report. */
+  readonly openSpool: () => ReportSpool;
+  /** The audit's settings as this run applies them (the CLI turns fixes off unless asked). */
+  readonly auditSettings?: AuditSettings | undefined;
+}
+
+/**
+ * The audit's sources, writers and report destination for one account, composed in one place for
+ * the nightly function and the CLI alike. The clients decide which account is read; the reports
+ * store checks the bucket belongs to the reports owner.
+ */
+export const auditServices = ({ settings, audited, reportsOwner, publisher, recorder, openSpool, auditSettings }: AuditServicesInput): AuditDependencies => {
+  const home = settings.aws.region;
+  const keys = new KmsKeyInspector(audited.clients.kmsIn);
+  return {
+    sources: { buckets: new S3BucketInspector(audited.clients.s3In, home), keys, concurrency: settings.concurrency },
+    writers: { bucketEncryption: new S3BucketEncryptionWriter(audited.clients.s3In, audited.accountId), keyRotation: keys },
+    reports: settings.reportsBucket
+      ? {
+          store: new S3ReportStore(reportsOwner.clients.s3In(home), settings.reportsBucket, reportsOwner.accountId),
+          bucket: settings.reportsBucket,
+          prefix: settings.reportsPrefix,
+          openSpool,
+        }
+      : undefined,
+    publisher,
+    measure: snsMessageBytes,
+    budgetBytes: SNS_MESSAGE_BUDGET_BYTES,
+    recorder,
+    context: {
+      accountId: audited.accountId,
+      homeRegion: home,
+      policy: settings.policy,
+      settings: auditSettings ?? settings.audit,
+      enforcer: settings.enforcer,
+    },
+  };
+};
