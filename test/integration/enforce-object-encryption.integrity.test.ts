@@ -5,6 +5,7 @@ import { mapBounded } from '../../shared/core/run-bounded.js';
 import { s3Notification, s3Record, sqsEvent, sqsMessage } from '../fixtures/events.js';
 import { markdownTable, publishReliabilitySection } from '../fixtures/reliability-report.js';
 import { seededRandom } from '../fixtures/seeded-random.js';
+import { TEST_SEED } from '../fixtures/test-seed.js';
 import { awsCliUnavailableReason } from './support/aws-cli.js';
 import { prepareEnforcerFixture, type EnforcerFixture } from './support/enforcer-fixture.js';
 import {
@@ -41,7 +42,7 @@ const OBJECT_COUNT = 1_000;
 const MULTIPART_COUNT = 9;
 const BATCH_SIZE = 100;
 const MIB = 1024 ** 2;
-const SEED = Number(process.env['INTEGRITY_SEED'] ?? Date.now() % 2 ** 31);
+const SEED = TEST_SEED.seed;
 const CREDENTIALS = {
   AWS_SECRET_ACCESS_KEY: 'integrity-secret-3b9f1d7c5e2a8046',
   AWS_SESSION_TOKEN: 'integrity-token-FwoGZXIvYXdzEBYaDH7example//////////',
@@ -474,7 +475,7 @@ afterAll(() => {
   publishReliabilitySection(
     'integrity',
     [
-      `${objects.length.toLocaleString('en-US')} randomly generated objects (seed ${SEED}; replay with \`INTEGRITY_SEED=${SEED}\`) on one moto server,`,
+      `${objects.length.toLocaleString('en-US')} randomly generated objects (seed ${SEED}; replay with \`TEST_SEED=${SEED}\`) on one moto server,`,
       `enforced by the built bundle (\`dist/enforce-object-encryption/index.mjs\`, a cold process per batch) from S3 notifications in SQS batches of ${BATCH_SIZE},`,
       '`COPY_LIMIT_BYTES` 6 MiB and `MULTIPART_PART_BYTES` 5 MiB, `OBJECT_CONCURRENCY` 16. Compared before and after, object by object: body sha256,',
       'Content-Type, Cache-Control, Content-Disposition, Content-Language, Content-Encoding, Expires, website redirect, storage class, length,',

@@ -29,7 +29,8 @@ import { KEY_ARN, captureOutput, lambdaContext, loadHandler, type Captured, type
  * the real handler. aws-sdk-client-mock replaces the SDK's `send`, so the SDK's own retries never
  * run here: "retried" means the record is handed back (SQS batchItemFailures, a thrown error, a
  * TemporaryFailure) and its redelivery, with the fault gone, succeeds.
- * The suite writes its table to docs/RELIABILITY.md when it has run every cell.
+ * The suite writes its table as a reliability section (test/fixtures/reliability-report.ts) when it
+ * has run every cell.
  */
 
 const s3 = mockClient(S3Client);
