@@ -1,4 +1,4 @@
-import { decodeS3Key, keySpellingsOf } from './decode-s3-key.js';
+import { decodeS3Key, keySpellingsOf, type KeySpellings } from './decode-s3-key.js';
 import type { ObjectReference } from './object-reference.js';
 
 /**
@@ -122,11 +122,13 @@ const readS3Record = (record: unknown, path: string, into: Collector): void => {
 
 /**
  * How an intake path writes keys. S3 notifications (to SQS, SNS and Lambda) document form-URL
- * encoding. EventBridge events and Batch Operations tasks leave it unsettled: AWS's parsers and
- * samples decode them, while published events and emulators show keys as stored. There, every
- * reading is a candidate, so no object is missed whichever way its key was written.
+ * encoding. Batch Operations manifests hold URL-encoded keys, but a hand-written one may not encode
+ * a `+`. EventBridge events leave it unsettled: AWS's parsers decode them, while published events
+ * and emulators show keys as stored. Where the spelling is in doubt, every reading is a candidate,
+ * so no object is missed whichever way its key was written; text that is not URL encoding at all is
+ * a malformed record where encoding is documented, and the key as stored where it is not.
  */
-type KeyEncoding = 'url-encoded' | 'unsettled';
+type KeyEncoding = 'url-encoded' | 'url-encoded-or-as-stored' | 'unsettled';
 
 const addObject = (
   into: Collector,
@@ -135,20 +137,19 @@ const addObject = (
   found: Omit<ObjectReference, 'key' | 'keySpellings'> & { keyText: string },
 ): void => {
   const { keyText, ...fields } = found;
-  let key: string;
-  let keySpellings: ObjectReference['keySpellings'];
-  if (encoding === 'url-encoded') {
+  let spellings: KeySpellings;
+  if (encoding === 'unsettled') {
+    spellings = keySpellingsOf(keyText);
+  } else {
     const decoded = decodeS3Key(keyText);
     if (!decoded.ok) {
       into.reject(path, `bucket ${found.bucket}: ${decoded.reason}`);
       return;
     }
-    key = decoded.key;
-  } else {
-    const spellings = keySpellingsOf(keyText);
-    key = spellings[0];
-    if (spellings.length > 1) keySpellings = spellings;
+    spellings = encoding === 'url-encoded' ? [decoded.key] : keySpellingsOf(keyText);
   }
+  const [key] = spellings;
+  const keySpellings = spellings.length > 1 ? spellings : undefined;
   if (key.length === 0) {
     into.reject(path, `bucket ${found.bucket}: object key is empty`);
     return;
@@ -265,10 +266,7 @@ const isSnsRecord = (record: unknown): record is Json =>
 
 const BUCKET_ARN = /^arn:[a-z-]+:s3:::([^/]+)$/;
 
-/**
- * One Batch Operations task: schema 1.0 names the bucket by ARN, 2.0 by name. Manifests hold
- * URL-encoded keys and AWS's samples decode `s3Key`, but a hand-written manifest may not encode.
- */
+/** One Batch Operations task: schema 1.0 names the bucket by ARN, 2.0 by name. */
 const readBatchTask = (task: unknown, index: number): Delivery => {
   const id = isObject(task) && nonEmptyString(task['taskId']) ? task['taskId'] : `tasks[${index}]`;
   return single(id, (into) => {
@@ -277,7 +275,7 @@ const readBatchTask = (task: unknown, index: number): Delivery => {
     const bucket = nonEmptyString(task['s3Bucket']) ? task['s3Bucket'] : BUCKET_ARN.exec(String(task['s3BucketArn'] ?? ''))?.[1];
     if (!bucket) return into.reject(path, 'task has neither s3Bucket nor an s3BucketArn');
     if (!nonEmptyString(task['s3Key'])) return into.reject(path, `task for bucket ${bucket} has no s3Key`);
-    addObject(into, path, 'unsettled', {
+    addObject(into, path, 'url-encoded-or-as-stored', {
       bucket,
       keyText: task['s3Key'],
       versionId: optionalString(task['s3VersionId']),

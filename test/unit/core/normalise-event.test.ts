@@ -100,12 +100,13 @@ describe('normaliseEvent', () => {
       }
     });
 
-    it('takes a key that is not valid URL encoding as the key as stored, where a notification would be rejected', () => {
-      for (const ref of [eventBridgeKey('pct/100% done.txt'), batchKey('pct/100% done.txt')]) {
-        expect(ref?.key).toBe('pct/100% done.txt');
-        expect(ref).not.toHaveProperty('keySpellings');
-      }
-      expect(normaliseEvent(s3Notification(s3Record({ key: 'pct/100% done.txt' }))).deliveries[0]?.rejections).toHaveLength(1);
+    it('takes an EventBridge key that is not valid URL encoding as the key as stored; where encoding is documented, it is a malformed record', () => {
+      expect(eventBridgeKey('pct/100% done.txt')).toMatchObject({ key: 'pct/100% done.txt' });
+      expect(eventBridgeKey('pct/100% done.txt')).not.toHaveProperty('keySpellings');
+      const malformed = 'bucket photos-bucket: object key is not valid URL encoding: "pct/100% done.txt"';
+      expect(normaliseEvent(s3Notification(s3Record({ key: 'pct/100% done.txt' }))).deliveries[0]?.rejections).toEqual([{ record: 'Records[0]', reason: malformed }]);
+      const task = { invocationSchemaVersion: '2.0', invocationId: 'i', tasks: [{ taskId: 't', s3Key: 'pct/100% done.txt', s3VersionId: null, s3Bucket: 'photos-bucket' }] };
+      expect(normaliseEvent(task).deliveries[0]?.rejections).toEqual([{ record: 'task t', reason: malformed }]);
     });
 
     it('does not look up a spelling longer than any S3 key can be', () => {

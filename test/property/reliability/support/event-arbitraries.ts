@@ -354,7 +354,7 @@ const batchTask = (index: number) =>
         case 'no-key':
           return { task: { ...base, s3Key: undefined }, id: taskId, expect: bad('task without key') };
         case 'broken-key':
-          return { task: { ...base, s3Key: broken }, id: taskId, expect: good([{ bucket, key: broken }]) };
+          return { task: { ...base, s3Key: broken }, id: taskId, expect: bad('invalid percent-encoding') };
         case 'not-object':
           return { task: ['not', 'a', 'task'], id: `tasks[${index}]`, expect: bad('task is not an object') };
         case 'no-task-id':
