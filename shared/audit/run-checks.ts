@@ -16,33 +16,44 @@ import { checkTlsOnlyPolicy } from './checks/tls-only-policy.js';
 import { compareFindings, type Finding } from './finding.js';
 import { parseKmsArn, qualifiedKeyArn, regionOfReference } from './key-arn.js';
 
-const BUCKET_CHECKS: readonly ((input: BucketCheckInput) => Finding | undefined)[] = [
-  checkDefaultEncryption,
-  checkBucketKey,
-  checkSseCBlocked,
-  checkTlsOnlyPolicy,
-  checkPolicyDeniesWrongKey,
-  checkRealtimeCoverage,
-  checkObjectSample,
+interface BucketCheck {
+  readonly id: CheckId;
+  readonly run: (input: BucketCheckInput) => Finding | undefined;
+  /**
+   * What a bucket whose region could not be read gets from this check: an error finding, or
+   * nothing where the check only speaks of buckets that have something to judge (a bucket key
+   * without SSE-KMS) or does not run (the object sample when it is off).
+   */
+  readonly whenUnreachable: (context: AuditContext) => boolean;
+}
+
+const always = (): boolean => true;
+
+/** Every bucket check, in report order: the one list both reachable and unreachable buckets go by. */
+const BUCKET_CHECKS: readonly BucketCheck[] = [
+  { id: 's3-default-encryption-kms', run: checkDefaultEncryption, whenUnreachable: always },
+  { id: 's3-bucket-key-enabled', run: checkBucketKey, whenUnreachable: () => false },
+  { id: 's3-sse-c-blocked', run: checkSseCBlocked, whenUnreachable: always },
+  { id: 's3-tls-only-policy', run: checkTlsOnlyPolicy, whenUnreachable: always },
+  { id: 's3-policy-denies-wrong-key', run: checkPolicyDeniesWrongKey, whenUnreachable: always },
+  { id: 's3-realtime-coverage', run: checkRealtimeCoverage, whenUnreachable: always },
+  { id: 's3-object-sample', run: checkObjectSample, whenUnreachable: (context) => context.settings.objectSampleSize > 0 },
 ];
 
-/** A bucket whose region could not be read gets an error finding from every bucket check. */
-const unreachableBucketFindings = (arn: string, region: string, error: FactError, sampling: boolean): Finding[] => {
-  const checks: CheckId[] = ['s3-default-encryption-kms', 's3-sse-c-blocked', 's3-tls-only-policy', 's3-policy-denies-wrong-key', 's3-realtime-coverage'];
-  if (sampling) checks.push('s3-object-sample');
-  return checks.map((check) => errorFinding(CHECKS[check], { resource: arn, region, error }));
-};
+/** A bucket whose region could not be read gets an error finding from every bucket check that would judge it. */
+const unreachableBucketFindings = (arn: string, error: FactError, context: AuditContext): Finding[] =>
+  BUCKET_CHECKS.filter((check) => check.whenUnreachable(context)).map((check) => errorFinding(CHECKS[check.id], { resource: arn, region: context.homeRegion, error }));
 
 export const bucketFindings = (facts: AuditFacts, context: AuditContext): Finding[] =>
   facts.buckets.flatMap((bucket) => {
     const requirement = bucketRequirement(context.policy, bucket.name);
     if (requirement.kind === 'exempt') return [];
     if (bucket.kind === 'unreachable') {
-      return unreachableBucketFindings(bucket.arn, context.homeRegion, bucket.error, context.settings.objectSampleSize > 0);
+      return unreachableBucketFindings(bucket.arn, bucket.error, context);
     }
     const requiredKey = requiredKeyInRegion(facts.keys, context.homeRegion, requirement.reference, bucket.region);
     const input: BucketCheckInput = { bucket, requirement, requiredKey, keys: facts.keys, context };
-    const findings = BUCKET_CHECKS.flatMap((check) => check(input) ?? []);
+    const findings = BUCKET_CHECKS.flatMap((check) => check.run(input) ?? []);
     const home = facts.keys.get(lookupId(regionOfReference(requirement.reference, context.homeRegion), requirement.reference));
     if (home?.kind === 'found' && parseKmsArn(home.key.arn)?.region !== bucket.region) {
       findings.push(checkRequiredKeyInBucketRegion(bucket, requiredKey));
