@@ -1,7 +1,7 @@
 import { ListAliasesCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createKmsClient, createS3Client } from '../shared/aws/aws-clients.js';
-import { KmsKeyDirectory } from '../shared/adapters/kms-key-directory.js';
+import { KmsKeyDescriber } from '../shared/adapters/kms-key-describer.js';
 import { S3ObjectStore } from '../shared/adapters/s3-object-store.js';
 import { toAwsCallError } from '../shared/adapters/aws-error.js';
 import { loadEnforcerConfig, type EnforcerSettings } from '../shared/config/enforcer-config.js';
@@ -49,7 +49,7 @@ export const objectServices = async (env: Environment, warn: (line: string) => v
     kms.destroy();
   };
   try {
-    const keys = await resolvePolicyKeys(config.policy, new KmsKeyDirectory(kms));
+    const keys = await resolvePolicyKeys(config.policy, new KmsKeyDescriber(() => kms), config.aws.region);
     for (const [reference, description] of keys.descriptions) {
       if (description.state !== 'Enabled') warn(`KMS key ${reference} (${description.arn}) is ${description.state}: remediations under it will fail`);
     }

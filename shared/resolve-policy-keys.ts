@@ -1,36 +1,32 @@
 import { keyReferencesOf, type EnforcementPolicy } from './core/object-requirement.js';
-import { AwsCallError, ConfigurationError } from './errors.js';
-import type { KeyDescription, KeyDirectory } from './ports/key-directory.js';
+import { ConfigurationError } from './errors.js';
+import type { KeyDescriber, KeyDescriptionFacts } from './ports/key-inspector.js';
 
 export interface ResolvedKeys {
   /** The key ARN for a reference the policy names. */
   readonly arnOf: (reference: string) => string;
-  readonly descriptions: ReadonlyMap<string, KeyDescription>;
+  readonly descriptions: ReadonlyMap<string, KeyDescriptionFacts>;
 }
 
 /**
  * Resolves every key reference the policy names (ARN, key id, alias, alias ARN) to its key ARN with
  * DescribeKey, once per cold start. Unknown or AWS-managed keys are configuration errors: fail closed.
  */
-export const resolvePolicyKeys = async (policy: EnforcementPolicy, keys: KeyDirectory): Promise<ResolvedKeys> => {
+export const resolvePolicyKeys = async (policy: EnforcementPolicy, keys: KeyDescriber, region: string): Promise<ResolvedKeys> => {
   const references = keyReferencesOf(policy);
   const problems: string[] = [];
-  const descriptions = new Map<string, KeyDescription>();
+  const descriptions = new Map<string, KeyDescriptionFacts>();
   await Promise.all(
     references.map(async (reference) => {
-      try {
-        const description = await keys.describe(reference);
-        if (description.manager === 'AWS') {
-          problems.push(`KMS key "${reference}" is AWS-managed (${description.arn}); name a customer-managed key`);
-        }
-        descriptions.set(reference, description);
-      } catch (error) {
-        if (error instanceof AwsCallError && error.code === 'NotFoundException') {
-          problems.push(`KMS key "${reference}" does not exist in this account and region, or this function may not describe it`);
-          return;
-        }
-        throw error;
+      const description = await keys.describe(reference, region);
+      if (!description) {
+        problems.push(`KMS key "${reference}" does not exist in this account and region, or this function may not describe it`);
+        return;
       }
+      if (description.manager === 'AWS') {
+        problems.push(`KMS key "${reference}" is AWS-managed (${description.arn}); name a customer-managed key`);
+      }
+      descriptions.set(reference, description);
     }),
   );
   if (problems.length > 0) throw new ConfigurationError(problems);

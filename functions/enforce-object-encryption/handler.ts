@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { loadEnforcerConfig } from '../../shared/config/enforcer-config.js';
 import { createKmsClient, createS3Client, createSnsClient } from '../../shared/aws/aws-clients.js';
-import { KmsKeyDirectory } from '../../shared/adapters/kms-key-directory.js';
+import { KmsKeyDescriber } from '../../shared/adapters/kms-key-describer.js';
 import { S3ObjectStore } from '../../shared/adapters/s3-object-store.js';
 import { SnsNotificationPublisher } from '../../shared/adapters/sns-notification-publisher.js';
 import { requirementFor } from '../../shared/core/object-requirement.js';
@@ -27,7 +27,7 @@ type PreparedDependencies = Omit<InvocationDependencies, 'remainingTimeMs'>;
 let dependencies: Promise<PreparedDependencies> | undefined;
 
 const prepare = async (functionName: string): Promise<PreparedDependencies> => {
-  const keys = await resolvePolicyKeys(config.policy, new KmsKeyDirectory(kms));
+  const keys = await resolvePolicyKeys(config.policy, new KmsKeyDescriber(() => kms), config.aws.region);
   for (const [reference, description] of keys.descriptions) {
     if (description.state !== 'Enabled') {
       logger.warn('a required KMS key is not usable; remediations under it will fail and alert', { reference, arn: description.arn, state: description.state });

@@ -1,49 +1,23 @@
 import {
-  DescribeKeyCommand,
   EnableKeyRotationCommand,
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
   type KMSClient,
 } from '@aws-sdk/client-kms';
 import type { RotationFacts } from '../audit/audit-facts.js';
-import { parseKmsArn } from '../audit/key-arn.js';
-import type { KeyDescriptionFacts, KeyInspector, KeyRotationWriter } from '../ports/key-inspector.js';
-import { errorCode, toAwsCallError } from './aws-error.js';
+import type { KeyInspector, KeyRotationWriter } from '../ports/key-inspector.js';
+import { toAwsCallError } from './aws-error.js';
+import { KmsKeyDescriber } from './kms-key-describer.js';
 
-export class KmsKeyInspector implements KeyInspector, KeyRotationWriter {
-  constructor(private readonly kmsIn: (region: string) => KMSClient) {}
-
-  async describe(reference: string, region: string): Promise<KeyDescriptionFacts | undefined> {
-    try {
-      const { KeyMetadata: key } = await this.kmsIn(region).send(new DescribeKeyCommand({ KeyId: reference }));
-      if (!key?.Arn) throw new Error(`DescribeKey returned no ARN for ${reference}`);
-      const parts = parseKmsArn(key.Arn);
-      const multiRegion = key.MultiRegionConfiguration;
-      return {
-        arn: key.Arn,
-        keyId: key.KeyId ?? parts?.name ?? '',
-        region: parts?.region ?? region,
-        accountId: key.AWSAccountId ?? parts?.accountId ?? '',
-        state: key.KeyState ?? 'Unknown',
-        manager: key.KeyManager ?? 'Unknown',
-        keySpec: key.KeySpec ?? key.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT',
-        keyUsage: key.KeyUsage ?? 'ENCRYPT_DECRYPT',
-        origin: key.Origin ?? 'AWS_KMS',
-        ...(key.CustomKeyStoreId ? { customKeyStoreId: key.CustomKeyStoreId } : {}),
-        ...(key.MultiRegion && multiRegion?.MultiRegionKeyType
-          ? { multiRegionType: multiRegion.MultiRegionKeyType, primaryArn: multiRegion.PrimaryKey?.Arn }
-          : {}),
-        ...(key.DeletionDate ? { deletionDate: key.DeletionDate.toISOString().slice(0, 10) } : {}),
-      };
-    } catch (error) {
-      if (errorCode(error) === 'NotFoundException') return undefined;
-      throw toAwsCallError('DescribeKey', error);
-    }
+/** The audit's view of a key: its identity (DescribeKey, as the enforcer reads it), rotation and policy. */
+export class KmsKeyInspector extends KmsKeyDescriber implements KeyInspector, KeyRotationWriter {
+  constructor(private readonly kmsClientIn: (region: string) => KMSClient) {
+    super(kmsClientIn);
   }
 
   async rotation(keyArn: string, region: string): Promise<RotationFacts> {
     try {
-      const answer = await this.kmsIn(region).send(new GetKeyRotationStatusCommand({ KeyId: keyArn }));
+      const answer = await this.kmsClientIn(region).send(new GetKeyRotationStatusCommand({ KeyId: keyArn }));
       return { enabled: answer.KeyRotationEnabled === true, ...(answer.RotationPeriodInDays !== undefined ? { periodDays: answer.RotationPeriodInDays } : {}) };
     } catch (error) {
       throw toAwsCallError('GetKeyRotationStatus', error);
@@ -52,7 +26,7 @@ export class KmsKeyInspector implements KeyInspector, KeyRotationWriter {
 
   async policy(keyArn: string, region: string): Promise<string> {
     try {
-      const answer = await this.kmsIn(region).send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }));
+      const answer = await this.kmsClientIn(region).send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }));
       return answer.Policy ?? '';
     } catch (error) {
       throw toAwsCallError('GetKeyPolicy', error);
@@ -61,7 +35,7 @@ export class KmsKeyInspector implements KeyInspector, KeyRotationWriter {
 
   async enableRotation(keyArn: string, region: string, periodDays: number): Promise<void> {
     try {
-      await this.kmsIn(region).send(new EnableKeyRotationCommand({ KeyId: keyArn, RotationPeriodInDays: periodDays }));
+      await this.kmsClientIn(region).send(new EnableKeyRotationCommand({ KeyId: keyArn, RotationPeriodInDays: periodDays }));
     } catch (error) {
       throw toAwsCallError('EnableKeyRotation', error);
     }

@@ -2,7 +2,8 @@ import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { KmsKeyDirectory } from '../../../shared/adapters/kms-key-directory.js';
+import { KmsKeyDescriber } from '../../../shared/adapters/kms-key-describer.js';
+import { resolvePolicyKeys } from '../../../shared/resolve-policy-keys.js';
 import { snsSubject, SnsNotificationPublisher } from '../../../shared/adapters/sns-notification-publisher.js';
 import { kmsError } from '../../fixtures/aws-errors.js';
 
@@ -16,16 +17,36 @@ beforeEach(() => {
   sns.reset();
 });
 
-describe('KmsKeyDirectory', () => {
-  it('resolves an alias to its key ARN with DescribeKey', async () => {
+describe('KmsKeyDescriber', () => {
+  it('resolves an alias to its key ARN and state with DescribeKey, in the region asked', async () => {
     kms.on(DescribeKeyCommand, { KeyId: 'alias/enforcer' }).resolves({ KeyMetadata: { KeyId: 'k', Arn: KEY, KeyState: 'Enabled', KeyManager: 'CUSTOMER' } });
-    await expect(new KmsKeyDirectory(new KMSClient({})).describe('alias/enforcer')).resolves.toEqual({ arn: KEY, state: 'Enabled', manager: 'CUSTOMER' });
+    const regions: string[] = [];
+    const describer = new KmsKeyDescriber((region) => (regions.push(region), new KMSClient({ region })));
+    await expect(describer.describe('alias/enforcer', 'us-east-1')).resolves.toMatchObject({ arn: KEY, region: 'us-east-1', state: 'Enabled', manager: 'CUSTOMER' });
     expect(kms).toHaveReceivedCommandWith(DescribeKeyCommand, { KeyId: 'alias/enforcer' });
+    expect(regions).toEqual(['us-east-1']);
   });
 
-  it('an unknown key is NotFoundException, not transient', async () => {
-    kms.on(DescribeKeyCommand).rejects(kmsError('NotFoundException'));
-    await expect(new KmsKeyDirectory(new KMSClient({})).describe('alias/missing')).rejects.toMatchObject({ operation: 'DescribeKey', code: 'NotFoundException', transient: false });
+  it('an unknown key is a value, for the enforcer as for the audit; anything else is thrown', async () => {
+    kms.on(DescribeKeyCommand, { KeyId: 'alias/missing' }).rejects(kmsError('NotFoundException'));
+    kms.on(DescribeKeyCommand, { KeyId: 'alias/locked' }).rejects(kmsError('AccessDeniedException'));
+    const describer = new KmsKeyDescriber(() => new KMSClient({}));
+    await expect(describer.describe('alias/missing', 'us-east-1')).resolves.toBeUndefined();
+    await expect(describer.describe('alias/locked', 'us-east-1')).rejects.toMatchObject({ operation: 'DescribeKey', code: 'AccessDeniedException', transient: false });
+  });
+});
+
+describe('resolvePolicyKeys', () => {
+  const policy = { requiredKey: 'alias/enforcer', strategy: 'auto', priorVersions: 'retain', bucketKey: true, acceptDsseKms: true, exemptions: [], overrides: [] } as const;
+
+  it('fails closed, naming the key, when it does not exist or is AWS-managed', async () => {
+    kms.on(DescribeKeyCommand, { KeyId: 'alias/enforcer' }).rejects(kmsError('NotFoundException'));
+    kms.on(DescribeKeyCommand, { KeyId: 'alias/aws/s3' }).resolves({ KeyMetadata: { KeyId: 'a', Arn: KEY, KeyState: 'Enabled', KeyManager: 'AWS' } });
+    const describer = new KmsKeyDescriber(() => new KMSClient({}));
+    await expect(resolvePolicyKeys(policy, describer, 'us-east-1')).rejects.toThrow(
+      'Invalid configuration:\n  - KMS key "alias/enforcer" does not exist in this account and region, or this function may not describe it',
+    );
+    await expect(resolvePolicyKeys({ ...policy, requiredKey: 'alias/aws/s3' }, describer, 'us-east-1')).rejects.toThrow(/"alias\/aws\/s3" is AWS-managed/);
   });
 });
 
