@@ -1,0 +1,230 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { auditAccount, type AuditDependencies } from '../../../functions/audit-encryption/audit-account.js';
+import type { AuditRecorder } from '../../../functions/audit-encryption/audit-recorder.js';
+import { scanAccount, type AccountScan } from '../../../functions/audit-encryption/scan-account.js';
+import { LocalReportSpool } from '../../../shared/adapters/local-report-spool.js';
+import type { DefaultEncryptionFacts, NotificationFacts, RotationFacts } from '../../../shared/audit/audit-facts.js';
+import type { AuditReport } from '../../../shared/audit/audit-report.js';
+import type { AccountFinding } from '../../../shared/audit/finding.js';
+import type { ObjectInspection } from '../../../shared/core/classify-object.js';
+import type { BucketInspector, ListedBucket, ListedObject } from '../../../shared/ports/bucket-inspector.js';
+import type { KeyDescriptionFacts, KeyInspector, KeyRotationWriter } from '../../../shared/ports/key-inspector.js';
+import type { Notification } from '../../../shared/ports/notification-publisher.js';
+import type { ReportStore, StoredReport } from '../../../shared/ports/report-store.js';
+import { context } from './fixtures.js';
+
+/**
+ * The account audit through its ports, with in-memory accounts: what an organization audit will do
+ * once per member, each with that member's own clients. aws-sdk-client-mock mocks a client class,
+ * so it cannot tell two accounts' clients apart; these fakes can.
+ */
+
+interface FakeBucket {
+  readonly name: string;
+  readonly region: string;
+  readonly encryption: DefaultEncryptionFacts;
+}
+
+/** One account: its buckets and its keys (an alias resolves in the account that holds it). */
+class FakeAccount implements BucketInspector, KeyRotationWriter {
+  readonly calls: string[] = [];
+  constructor(
+    readonly accountId: string,
+    private readonly buckets: readonly FakeBucket[],
+    private readonly aliases: Readonly<Record<string, string>>,
+  ) {}
+
+  async *bucketPages(): AsyncIterable<readonly ListedBucket[]> {
+    this.calls.push('ListBuckets');
+    yield this.buckets.map(({ name, region }) => ({ name, region }));
+  }
+  async regionOf(bucket: string): Promise<string> {
+    return this.bucket(bucket).region;
+  }
+  async defaultEncryption(bucket: string): Promise<DefaultEncryptionFacts> {
+    this.calls.push(`GetBucketEncryption ${bucket}`);
+    return this.bucket(bucket).encryption;
+  }
+  async policy(): Promise<string | undefined> {
+    return undefined;
+  }
+  async notifications(): Promise<NotificationFacts> {
+    return { eventBridge: true, targets: [] };
+  }
+  async recentObjects(): Promise<ListedObject[]> {
+    return [];
+  }
+  async inspectObject(): Promise<ObjectInspection> {
+    return { kind: 'not-found' };
+  }
+  async describe(reference: string, region: string): Promise<KeyDescriptionFacts | undefined> {
+    this.calls.push(`DescribeKey ${reference}`);
+    const arn = this.aliases[reference] ?? (reference.startsWith(`arn:aws:kms:${region}:${this.accountId}:key/`) ? reference : undefined);
+    if (!arn) return undefined;
+    return {
+      arn,
+      keyId: arn.split('/')[1] ?? '',
+      region,
+      accountId: this.accountId,
+      state: 'Enabled',
+      manager: 'CUSTOMER',
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      origin: 'AWS_KMS',
+    };
+  }
+  async rotation(): Promise<RotationFacts> {
+    return { enabled: true, periodDays: 365 };
+  }
+  async enableRotation(): Promise<void> {
+    throw new Error('no fixes in these tests');
+  }
+  private bucket(name: string): FakeBucket {
+    const found = this.buckets.find((bucket) => bucket.name === name);
+    if (!found) throw new Error(`${this.accountId} has no bucket ${name}`);
+    return found;
+  }
+}
+
+/** The account's keys as the audit reads them (BucketInspector has a `policy` of its own). */
+const keysOf = (account: FakeAccount): KeyInspector => ({
+  describe: (reference, region) => account.describe(reference, region),
+  rotation: () => account.rotation(),
+  policy: async (keyArn) => JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account.accountId}:root` }, Action: 'kms:*', Resource: keyArn }] }),
+});
+
+const kmsDefault = (keyReference: string): DefaultEncryptionFacts => ({
+  kind: 'configured',
+  rules: [{ algorithm: 'aws:kms', kmsKeyReference: keyReference, bucketKeyEnabled: true, blockedEncryptionTypes: ['SSE-C'] }],
+});
+
+const ALPHA = '111111111111';
+const BETA = '222222222222';
+
+/** The same alias names a different key in each account; each account has its own buckets. */
+const alpha = (): FakeAccount =>
+  new FakeAccount(ALPHA, [{ name: 'alpha-data', region: 'us-east-1', encryption: kmsDefault(`arn:aws:kms:us-east-1:${ALPHA}:key/a-required`) }], {
+    'alias/data': `arn:aws:kms:us-east-1:${ALPHA}:key/a-required`,
+  });
+const beta = (): FakeAccount =>
+  new FakeAccount(BETA, [{ name: 'beta-logs', region: 'us-east-1', encryption: { kind: 'configured', rules: [{ algorithm: 'AES256', kmsKeyReference: undefined, bucketKeyEnabled: false, blockedEncryptionTypes: [] }] } }], {
+    'alias/data': `arn:aws:kms:us-east-1:${BETA}:key/b-required`,
+  });
+
+const silentRecorder = (findings: AccountFinding[] = []): AuditRecorder => ({
+  findingRecorded: (finding) => findings.push(finding),
+  factsGathered: () => undefined,
+  fixAttempted: () => undefined,
+  previousReportUnavailable: () => undefined,
+  previousDetailsUnavailable: () => undefined,
+  reportNotWritten: (what, error) => {
+    throw new Error(`${what} not written: ${String(error)}`);
+  },
+  runCompleted: () => undefined,
+});
+
+const scan = async (account: FakeAccount): Promise<{ scanned: AccountScan; findings: AccountFinding[] }> => {
+  const findings: AccountFinding[] = [];
+  const scanned = await scanAccount(
+    {
+      sources: { buckets: account, keys: keysOf(account), concurrency: 2 },
+      writers: { bucketEncryption: { putDefaultEncryption: () => Promise.reject(new Error('no fixes')) }, keyRotation: account },
+      recorder: silentRecorder(),
+      context: { ...context({ policy: { requiredKey: 'alias/data' } }), accountId: account.accountId },
+    },
+    async () => (finding) => findings.push(finding),
+  );
+  return { scanned, findings };
+};
+
+/** A reports bucket in memory, owned by one account whatever account each run audits. */
+class MemoryReportStore implements ReportStore {
+  readonly objects = new Map<string, string>();
+  async readLines(key: string): Promise<AsyncIterable<string> | undefined> {
+    const text = this.objects.get(key);
+    if (text === undefined) return undefined;
+    return (async function* () {
+      yield* text.split('\n');
+    })();
+  }
+  async write(report: StoredReport): Promise<void> {
+    let text = '';
+    for await (const piece of report.body()) text += typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8');
+    this.objects.set(report.key, text);
+  }
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    const text = this.objects.get(fromKey);
+    if (text === undefined) throw new Error(`no ${fromKey}`);
+    this.objects.set(toKey, text);
+  }
+}
+
+const spoolRoot = mkdtempSync(join(tmpdir(), 'scan-account-test-'));
+afterAll(() => rmSync(spoolRoot, { recursive: true, force: true }));
+
+const auditDeps = (account: FakeAccount, store: MemoryReportStore, published: Notification[]): AuditDependencies => ({
+  sources: { buckets: account, keys: keysOf(account), concurrency: 2 },
+  writers: { bucketEncryption: { putDefaultEncryption: () => Promise.reject(new Error('no fixes')) }, keyRotation: account },
+  reports: { store, bucket: 'org-reports', prefix: 'encryption-audit/', openSpool: () => new LocalReportSpool({ parent: spoolRoot }) },
+  publisher: { publish: async (notification) => void published.push(notification) },
+  measure: (notification) => JSON.stringify(notification).length,
+  budgetBytes: 200_000,
+  recorder: silentRecorder(),
+  context: { ...context({ policy: { requiredKey: 'alias/data' } }), accountId: account.accountId },
+});
+
+describe('scanAccount, one account at a time through its own ports', () => {
+  it('reads only the account it is given, and every finding names that account', async () => {
+    const [a, b] = [alpha(), beta()];
+    const [fromAlpha, fromBeta] = [await scan(a), await scan(b)];
+
+    expect(new Set(fromAlpha.findings.map((finding) => finding.accountId))).toEqual(new Set([ALPHA]));
+    expect(new Set(fromBeta.findings.map((finding) => finding.accountId))).toEqual(new Set([BETA]));
+    expect(fromAlpha.findings.some((finding) => finding.resource.includes('beta'))).toBe(false);
+    expect(fromBeta.findings.some((finding) => finding.resource.includes('alpha') || finding.resource.includes(ALPHA))).toBe(false);
+    // Each account's calls went to its own fake: nothing of alpha's was asked of beta.
+    expect(a.calls.filter((call) => call.includes('beta'))).toEqual([]);
+    expect(b.calls.filter((call) => call.includes('alpha'))).toEqual([]);
+  });
+
+  it('resolves the same alias to each account’s own key, and judges each bucket against it', async () => {
+    const [fromAlpha, fromBeta] = [await scan(alpha()), await scan(beta())];
+
+    expect(fromAlpha.scanned.requiredKey).toMatchObject({ kind: 'usable', arn: `arn:aws:kms:us-east-1:${ALPHA}:key/a-required` });
+    expect(fromBeta.scanned.requiredKey).toMatchObject({ kind: 'usable', arn: `arn:aws:kms:us-east-1:${BETA}:key/b-required` });
+    const defaults = (findings: AccountFinding[]) => findings.filter((finding) => finding.check === 's3-default-encryption-kms').map((finding) => [finding.resource, finding.status]);
+    expect(defaults(fromAlpha.findings)).toEqual([['arn:aws:s3:::alpha-data', 'passed']]);
+    expect(defaults(fromBeta.findings)).toEqual([['arn:aws:s3:::beta-logs', 'failed']]);
+    expect(fromAlpha.scanned).toMatchObject({ accountId: ALPHA, buckets: 1, unreachable: 0, exemptBuckets: [], keys: 1 });
+  });
+});
+
+describe('auditAccount per account, into one reports bucket', () => {
+  it('files each account’s report and state under its own keys, and diffs each account against its own state only', async () => {
+    const store = new MemoryReportStore();
+    const published: Notification[] = [];
+    const night = (day: number) => new Date(`2026-03-0${day}T03:00:00Z`);
+
+    const first = [await auditAccount(auditDeps(alpha(), store, published), night(1)), await auditAccount(auditDeps(beta(), store, published), night(1))];
+
+    expect(first.map((outcome) => [outcome.accountId, outcome.report])).toEqual([
+      [ALPHA, `s3://org-reports/encryption-audit/${ALPHA}/2026-03-01/encryption-audit-2026-03-01T030000Z.json`],
+      [BETA, `s3://org-reports/encryption-audit/${BETA}/2026-03-01/encryption-audit-2026-03-01T030000Z.json`],
+    ]);
+    expect([...store.objects.keys()].filter((key) => key.endsWith('latest.json')).sort()).toEqual([
+      `encryption-audit/${ALPHA}/latest.json`,
+      `encryption-audit/${BETA}/latest.json`,
+    ]);
+    const alphaReport = JSON.parse(store.objects.get(`encryption-audit/${ALPHA}/latest.json`) ?? '{}') as AuditReport;
+    expect(alphaReport.run.accountId).toBe(ALPHA);
+    expect(new Set(alphaReport.findings.map((finding) => (finding as AccountFinding).accountId))).toEqual(new Set([ALPHA]));
+
+    // The second night: nothing changed in alpha, so alpha pages nothing, whatever beta's state holds.
+    const again = await auditAccount(auditDeps(alpha(), store, published), night(2));
+    expect(again.changes).toMatchObject({ new: 0, changed: 0, resolved: 0 });
+    expect(again.page).toBe(false);
+  });
+});
