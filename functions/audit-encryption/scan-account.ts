@@ -1,9 +1,9 @@
-import { bucketRequirement, requiredKeyInRegion, type AuditContext, type RegionalRequiredKey } from '../../shared/audit/audit-context.js';
+import { auditedBucket, bucketRequirement, requiredKeyInRegion, type AuditContext, type RegionalRequiredKey, type RequiredBucket } from '../../shared/audit/audit-context.js';
 import type { AuditFacts } from '../../shared/audit/audit-facts.js';
 import { compareFindings, type AccountFinding, type Finding } from '../../shared/audit/finding.js';
 import { bucketKeyReferences, policyKeyReferences } from '../../shared/audit/key-references.js';
-import { planFixes, withFixResults, type FixResult } from '../../shared/audit/plan-fixes.js';
-import { bucketFindings, keyFindings } from '../../shared/audit/run-checks.js';
+import { planFixes, planFixesFor, withFixResults, type FixResult } from '../../shared/audit/plan-fixes.js';
+import { checkBuckets, keyFindings } from '../../shared/audit/run-checks.js';
 import { forEachBoundedInOrder } from '../../shared/core/run-bounded.js';
 import type { ListedBucket } from '../../shared/ports/bucket-inspector.js';
 import { applyFixes, type FixWriters } from './apply-fixes.js';
@@ -42,14 +42,22 @@ interface InspectedBucket {
   readonly findings: readonly Finding[];
 }
 
-/** One bucket: its facts, the keys they name, its checks and the fixes POLICY allows. */
-const scanBucket = async (deps: AccountScanDependencies, lookups: KeyLookups, listed: ListedBucket): Promise<InspectedBucket> => {
+interface ListedForAudit {
+  readonly listed: ListedBucket;
+  readonly requirement: RequiredBucket;
+}
+
+/**
+ * One bucket: its facts, the keys they name, its checks and the fixes POLICY allows. Its
+ * requirement was worked out when it was listed, its regional key once its keys are known.
+ */
+const scanBucket = async (deps: AccountScanDependencies, lookups: KeyLookups, { listed, requirement }: ListedForAudit): Promise<InspectedBucket> => {
   const { context } = deps;
   const bucket = await gatherBucket(deps.sources, listed, context);
-  await lookups.resolve(bucketKeyReferences([bucket], lookups.known, context));
-  const facts: AuditFacts = { buckets: [bucket], exemptBuckets: [], keyReferences: [], keys: lookups.known };
-  const checked = bucketFindings(facts, context);
-  const fixes = await applyFixes(planFixes(checked, facts, context), deps.writers, 1);
+  await lookups.resolve(bucketKeyReferences(bucket, requirement, lookups.known, context));
+  const audited = [auditedBucket(bucket, requirement, lookups.known, context)];
+  const checked = checkBuckets(audited, lookups.known, context);
+  const fixes = await applyFixes(planFixesFor(checked, audited, lookups.known, context), deps.writers, 1);
   fixes.forEach((result) => deps.recorder.fixAttempted(result));
   return { unreachable: bucket.kind === 'unreachable', findings: withFixResults(checked, fixes) };
 };
@@ -81,10 +89,11 @@ export const scanAccount = async (deps: AccountScanDependencies, openSink: () =>
   let unreachable = 0;
   while (!page.done) {
     const following = nextPage();
-    const audited = page.value.filter((bucket) => {
-      const exempt = bucketRequirement(context.policy, bucket.name).kind === 'exempt';
-      if (exempt) exemptBuckets.push(bucket.name);
-      return !exempt;
+    const audited = page.value.flatMap((listed): ListedForAudit[] => {
+      const requirement = bucketRequirement(context.policy, listed.name);
+      if (requirement.kind === 'required') return [{ listed, requirement }];
+      exemptBuckets.push(listed.name);
+      return [];
     });
     buckets += audited.length;
     await forEachBoundedInOrder(

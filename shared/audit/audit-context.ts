@@ -1,7 +1,7 @@
 import type { EnforcerTargets } from '../config/audit-config.js';
 import type { AuditSettings } from '../config/parse-policy.js';
 import { requirementFor, type EnforcementPolicy } from '../core/object-requirement.js';
-import { lookupId, type FactError, type KeyFacts, type KeyLookup } from './audit-facts.js';
+import { lookupId, type AuditFacts, type BucketFacts, type FactError, type KeyFacts, type KeyLookup } from './audit-facts.js';
 import { keyArnInRegion, parseKmsArn, regionOfReference } from './key-arn.js';
 
 /** What every check may consult besides the facts: the account, the policy, the settings. */
@@ -28,6 +28,8 @@ export const bucketRequirement = (policy: EnforcementPolicy, bucket: string): Bu
     ? { kind: 'exempt' }
     : { kind: 'required', reference: requirement.keyArn, bucketKey: requirement.bucketKey, acceptDsseKms: requirement.acceptDsseKms };
 };
+
+export type RequiredBucket = Extract<BucketRequirement, { readonly kind: 'required' }>;
 
 /** The required key as it can be used in one region. */
 export type RegionalRequiredKey =
@@ -75,3 +77,24 @@ export const requiredKeyInRegion = (
   }
   return { kind: 'usable', reference, arn: replica.key.arn, key: replica.key };
 };
+
+/**
+ * One bucket under audit, with what POLICY requires of it and the required key where it lives,
+ * each worked out once for the checks and the fixes alike. A bucket whose region could not be read
+ * has no regional key.
+ */
+export type AuditedBucket =
+  | { readonly facts: Extract<BucketFacts, { kind: 'inspected' }>; readonly requirement: RequiredBucket; readonly requiredKey: RegionalRequiredKey }
+  | { readonly facts: Extract<BucketFacts, { kind: 'unreachable' }>; readonly requirement: RequiredBucket };
+
+export const auditedBucket = (facts: BucketFacts, requirement: RequiredBucket, keys: ReadonlyMap<string, KeyLookup>, context: AuditContext): AuditedBucket =>
+  facts.kind === 'unreachable'
+    ? { facts, requirement }
+    : { facts, requirement, requiredKey: requiredKeyInRegion(keys, context.homeRegion, requirement.reference, facts.region) };
+
+/** Every bucket of the facts that POLICY does not exempt, as audited. */
+export const auditedBuckets = (facts: AuditFacts, context: AuditContext): AuditedBucket[] =>
+  facts.buckets.flatMap((bucket) => {
+    const requirement = bucketRequirement(context.policy, bucket.name);
+    return requirement.kind === 'exempt' ? [] : [auditedBucket(bucket, requirement, facts.keys, context)];
+  });

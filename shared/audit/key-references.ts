@@ -1,5 +1,5 @@
 import { lookupId, type BucketFacts, type KeyLookup, type KeyReference } from './audit-facts.js';
-import { bucketRequirement, type AuditContext } from './audit-context.js';
+import type { AuditContext, RequiredBucket } from './audit-context.js';
 import { keyArnInRegion, parseKmsArn, regionOfReference } from './key-arn.js';
 import type { EnforcementPolicy } from '../core/object-requirement.js';
 
@@ -33,36 +33,32 @@ export const policyKeyReferences = (policy: EnforcementPolicy, homeRegion: strin
   ]);
 
 /**
- * Then, with the policy keys resolved: the keys the buckets' default rules name (looked up in the
+ * Then, with the policy keys resolved: the keys a bucket's default rules name (looked up in the
  * bucket's region unless an ARN says otherwise), and the replicas that multi-Region policy keys
- * need in every bucket region outside their own.
+ * need in the bucket's region when it is not their own.
  */
 export const bucketKeyReferences = (
-  buckets: readonly BucketFacts[],
+  bucket: BucketFacts,
+  requirement: RequiredBucket,
   policyKeys: ReadonlyMap<string, KeyLookup>,
   context: AuditContext,
-): KeyReference[] =>
-  mergeReferences(
-    buckets.flatMap((bucket) => {
-      if (bucket.kind !== 'inspected') return [];
-      const requirement = bucketRequirement(context.policy, bucket.name);
-      if (requirement.kind === 'exempt') return [];
-      const policyReferences = [
-        requirement.reference,
-        ...context.policy.overrides.filter((rule) => rule.bucket === bucket.name && rule.requiredKey).map((rule) => rule.requiredKey as string),
-      ];
-      const replicas = [...new Set(policyReferences)].flatMap((reference) => {
-        const home = policyKeys.get(lookupId(regionOfReference(reference, context.homeRegion), reference));
-        if (home?.kind !== 'found' || parseKmsArn(home.key.arn)?.region === bucket.region) return [];
-        const replica = keyArnInRegion(home.key.arn, bucket.region);
-        return replica ? [{ region: bucket.region, reference: replica, namedBy: [`bucket ${bucket.name} (replica of ${reference})`] }] : [];
-      });
-      const defaults = bucket.encryption.ok && bucket.encryption.value.kind === 'configured' ? bucket.encryption.value.rules : [];
-      const named = defaults.flatMap((rule) =>
-        rule.kmsKeyReference
-          ? [{ region: regionOfReference(rule.kmsKeyReference, bucket.region), reference: rule.kmsKeyReference, namedBy: [`bucket ${bucket.name} default encryption`] }]
-          : [],
-      );
-      return [...replicas, ...named];
-    }),
+): KeyReference[] => {
+  if (bucket.kind !== 'inspected') return [];
+  const policyReferences = [
+    requirement.reference,
+    ...context.policy.overrides.filter((rule) => rule.bucket === bucket.name && rule.requiredKey).map((rule) => rule.requiredKey as string),
+  ];
+  const replicas = [...new Set(policyReferences)].flatMap((reference) => {
+    const home = policyKeys.get(lookupId(regionOfReference(reference, context.homeRegion), reference));
+    if (home?.kind !== 'found' || parseKmsArn(home.key.arn)?.region === bucket.region) return [];
+    const replica = keyArnInRegion(home.key.arn, bucket.region);
+    return replica ? [{ region: bucket.region, reference: replica, namedBy: [`bucket ${bucket.name} (replica of ${reference})`] }] : [];
+  });
+  const defaults = bucket.encryption.ok && bucket.encryption.value.kind === 'configured' ? bucket.encryption.value.rules : [];
+  const named = defaults.flatMap((rule) =>
+    rule.kmsKeyReference
+      ? [{ region: regionOfReference(rule.kmsKeyReference, bucket.region), reference: rule.kmsKeyReference, namedBy: [`bucket ${bucket.name} default encryption`] }]
+      : [],
   );
+  return mergeReferences([...replicas, ...named]);
+};

@@ -1,6 +1,6 @@
 import { SSE_ALGORITHM } from '../core/encryption-state.js';
-import type { AuditFacts, KeyFacts } from './audit-facts.js';
-import { bucketRequirement, requiredKeyInRegion, type AuditContext } from './audit-context.js';
+import type { AuditFacts, KeyFacts, KeyLookup } from './audit-facts.js';
+import { auditedBuckets, type AuditContext, type AuditedBucket } from './audit-context.js';
 import { whyCannotRotate } from './key-rotation-eligibility.js';
 import type { Finding, FixRecord } from './finding.js';
 
@@ -37,8 +37,8 @@ const findingFor = (findings: readonly Finding[], check: string, resource: strin
   findings.find((finding) => finding.check === check && finding.resource === resource && finding.status === 'failed');
 
 /** The key's facts, whichever reference (ARN, alias, key id) it was found by. */
-const keyByArn = (facts: AuditFacts, arn: string): KeyFacts | undefined => {
-  for (const lookup of facts.keys.values()) if (lookup.kind === 'found' && lookup.key.arn === arn) return lookup.key;
+const keyByArn = (keys: ReadonlyMap<string, KeyLookup>, arn: string): KeyFacts | undefined => {
+  for (const lookup of keys.values()) if (lookup.kind === 'found' && lookup.key.arn === arn) return lookup.key;
   return undefined;
 };
 
@@ -47,16 +47,23 @@ const keyByArn = (facts: AuditFacts, arn: string): KeyFacts | undefined => {
  * sure to help (the required key is usable and Enabled in the bucket's region; the key can rotate
  * and is the primary).
  */
-export const planFixes = (findings: readonly Finding[], facts: AuditFacts, context: AuditContext): FixPlan[] => {
+export const planFixes = (findings: readonly Finding[], facts: AuditFacts, context: AuditContext): FixPlan[] =>
+  planFixesFor(findings, auditedBuckets(facts, context), facts.keys, context);
+
+/** As planFixes, for buckets whose requirement and regional key are already worked out. */
+export const planFixesFor = (
+  findings: readonly Finding[],
+  buckets: readonly AuditedBucket[],
+  keys: ReadonlyMap<string, KeyLookup>,
+  context: AuditContext,
+): FixPlan[] => {
   const plans: FixPlan[] = [];
   if (context.settings.fixes['s3-default-encryption-kms']) {
-    for (const bucket of facts.buckets) {
-      if (bucket.kind !== 'inspected' || !bucket.encryption.ok) continue;
+    for (const audited of buckets) {
+      if (!('requiredKey' in audited)) continue;
+      const { facts: bucket, requirement, requiredKey } = audited;
       const finding = findingFor(findings, 's3-default-encryption-kms', bucket.arn);
-      const requirement = bucketRequirement(context.policy, bucket.name);
-      if (!finding || requirement.kind === 'exempt') continue;
-      const requiredKey = requiredKeyInRegion(facts.keys, context.homeRegion, requirement.reference, bucket.region);
-      if (requiredKey.kind !== 'usable' || requiredKey.key.state !== 'Enabled') continue;
+      if (!bucket.encryption.ok || !finding || requiredKey.kind !== 'usable' || requiredKey.key.state !== 'Enabled') continue;
       const rules = bucket.encryption.value.kind === 'configured' ? bucket.encryption.value.rules : [];
       // Never lower protection: a DSSE-KMS default stays DSSE-KMS (which has no bucket keys).
       const dsse = rules.some((rule) => rule.algorithm === SSE_ALGORITHM.dsseKms) && requirement.acceptDsseKms;
@@ -80,7 +87,7 @@ export const planFixes = (findings: readonly Finding[], facts: AuditFacts, conte
   if (context.settings.fixes['kms-key-rotation']) {
     for (const finding of findings) {
       if (finding.check !== 'kms-key-rotation' || finding.status !== 'failed') continue;
-      const key = keyByArn(facts, finding.resource);
+      const key = keyByArn(keys, finding.resource);
       if (!key || key.manager !== 'CUSTOMER' || key.state !== 'Enabled' || key.multiRegionType === 'REPLICA' || whyCannotRotate(key)) continue;
       plans.push({
         kind: 'enable-key-rotation',

@@ -1,5 +1,5 @@
-import { lookupId, type AuditFacts, type FactError, type KeyFacts } from './audit-facts.js';
-import { bucketRequirement, requiredKeyInRegion, type AuditContext } from './audit-context.js';
+import { lookupId, type AuditFacts, type FactError, type KeyFacts, type KeyLookup } from './audit-facts.js';
+import { auditedBuckets, type AuditContext, type AuditedBucket } from './audit-context.js';
 import { CHECKS, type CheckId } from './checks-catalogue.js';
 import { checkBucketKey } from './checks/bucket-key.js';
 import type { BucketCheckInput } from './checks/bucket-check-input.js';
@@ -44,22 +44,21 @@ const BUCKET_CHECKS: readonly BucketCheck[] = [
 const unreachableBucketFindings = (arn: string, error: FactError, context: AuditContext): Finding[] =>
   BUCKET_CHECKS.filter((check) => check.whenUnreachable(context)).map((check) => errorFinding(CHECKS[check.id], { resource: arn, region: context.homeRegion, error }));
 
-export const bucketFindings = (facts: AuditFacts, context: AuditContext): Finding[] =>
-  facts.buckets.flatMap((bucket) => {
-    const requirement = bucketRequirement(context.policy, bucket.name);
-    if (requirement.kind === 'exempt') return [];
-    if (bucket.kind === 'unreachable') {
-      return unreachableBucketFindings(bucket.arn, bucket.error, context);
-    }
-    const requiredKey = requiredKeyInRegion(facts.keys, context.homeRegion, requirement.reference, bucket.region);
-    const input: BucketCheckInput = { bucket, requirement, requiredKey, keys: facts.keys, context };
+/** Every bucket check of each audited bucket, in check order. */
+export const checkBuckets = (buckets: readonly AuditedBucket[], keys: ReadonlyMap<string, KeyLookup>, context: AuditContext): Finding[] =>
+  buckets.flatMap((audited) => {
+    if (!('requiredKey' in audited)) return unreachableBucketFindings(audited.facts.arn, audited.facts.error, context);
+    const { facts: bucket, requirement, requiredKey } = audited;
+    const input: BucketCheckInput = { bucket, requirement, requiredKey, keys, context };
     const findings = BUCKET_CHECKS.flatMap((check) => check.run(input) ?? []);
-    const home = facts.keys.get(lookupId(regionOfReference(requirement.reference, context.homeRegion), requirement.reference));
+    const home = keys.get(lookupId(regionOfReference(requirement.reference, context.homeRegion), requirement.reference));
     if (home?.kind === 'found' && parseKmsArn(home.key.arn)?.region !== bucket.region) {
       findings.push(checkRequiredKeyInBucketRegion(bucket, requiredKey));
     }
     return findings;
   });
+
+export const bucketFindings = (facts: AuditFacts, context: AuditContext): Finding[] => checkBuckets(auditedBuckets(facts, context), facts.keys, context);
 
 interface KeyGroup {
   readonly region: string;

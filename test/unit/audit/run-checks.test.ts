@@ -78,7 +78,8 @@ describe('key references', () => {
       bucket('us-bucket', { encryption: { ok: true, value: { kind: 'configured', rules: [rule({ kmsKeyReference: MRK })] } } }),
       { kind: 'unreachable' as const, name: 'gone-bucket', arn: 'arn:aws:s3:::gone-bucket', error: { operation: 'GetBucketLocation', code: 'NoSuchBucket', message: 'gone' } },
     ];
-    expect(bucketKeyReferences(buckets, policyKeys, ctx)).toEqual([
+    const required = { kind: 'required', reference: MRK, bucketKey: true, acceptDsseKms: true } as const;
+    expect(buckets.flatMap((each) => bucketKeyReferences(each, required, policyKeys, ctx))).toEqual([
       { region: 'eu-west-1', reference: MRK_EU, namedBy: ['bucket eu-bucket (replica of arn:aws:kms:us-east-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef)'] },
       { region: 'eu-west-1', reference: 'alias/eu-data', namedBy: ['bucket eu-bucket default encryption'] },
       { region: 'us-east-1', reference: MRK, namedBy: ['bucket us-bucket default encryption'] },
