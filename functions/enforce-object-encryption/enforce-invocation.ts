@@ -8,9 +8,9 @@ import type { EnforcementRecorder } from './enforcement-recorder.js';
 import { alertNotifications, alertOf, type HandledObject } from './object-alerts.js';
 
 export interface InvocationDependencies extends ObjectEnforcement {
-  /** Bounds the objects of one invocation that are in flight at once. */
   readonly alerts: NotificationPublisher;
   readonly recorder: EnforcementRecorder;
+  /** Bounds the objects of one invocation that are in flight at once. */
   readonly concurrency: number;
   readonly functionName: string;
   readonly now: () => number;
