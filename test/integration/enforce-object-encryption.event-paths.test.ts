@@ -179,13 +179,19 @@ describe('the recommended path, as deployed: S3 → EventBridge → rule → SQS
       events.push(eventBridgeObjectCreated({ bucket, key, size: Buffer.byteLength(`body of ${key}`), eTag: put.ETag ?? '' }));
     }
 
-    const runs = await Promise.all(events.map((event) => fixture.run(event)));
+    // One after another, as EventBridge would deliver them: `both/a b.txt` and `both/a+b.txt` are each
+    // a spelling of the other's event, so the second of them finds that object already compliant.
+    const runs = [];
+    for (const event of events) runs.push(await fixture.run(event));
 
-    for (const [index, run] of runs.entries()) {
-      const key = AWKWARD_KEYS[index] as string;
-      expect(run.error, key).toBeUndefined();
-      expect(goneLines(run), key).toEqual([]);
-      expect(logLinesFor(run, bucket, key).map((line) => line.outcome), key).toEqual(['remediated']);
+    for (const run of runs) {
+      expect(run.error).toBeUndefined();
+      expect(goneLines(run)).toEqual([]);
+    }
+    for (const key of AWKWARD_KEYS) {
+      const outcomes = runs.flatMap((run) => logLinesFor(run, bucket, key).map((line) => line.outcome));
+      expect(outcomes.filter((outcome) => outcome === 'remediated'), key).toEqual(['remediated']);
+      expect(outcomes.filter((outcome) => outcome !== 'remediated' && outcome !== 'compliant'), key).toEqual([]);
       const head = await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       expect([head.ServerSideEncryption, head.SSEKMSKeyId], key).toEqual(['aws:kms', fixture.keys.required]);
     }
