@@ -5,6 +5,8 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** @typedef {import('esbuild').BuildOptions & { metafile: true, outfile: string, banner: { js: string } }} BundleOptions */
+
 const FUNCTIONS_DIR = 'functions';
 const OUT_DIR = 'dist';
 
@@ -21,7 +23,11 @@ export const LAMBDA_CREDENTIALS_ALIAS = {
   '@aws-sdk/credential-provider-node': fileURLToPath(new URL('../shared/aws/lambda-credentials.ts', import.meta.url)),
 };
 
-/** How every bundle is built, with the SDK's own credential chain. */
+/**
+ * How every bundle is built, with the SDK's own credential chain.
+ * @param {string} name
+ * @returns {BundleOptions}
+ */
 export const commonEsbuildOptions = (name) => ({
   entryPoints: [join(FUNCTIONS_DIR, name, 'handler.ts')],
   outfile: join(OUT_DIR, name, 'index.mjs'),
@@ -42,7 +48,11 @@ export const commonEsbuildOptions = (name) => ({
   logLevel: 'warning',
 });
 
-/** A function's bundle: the common options, with credentials as Lambda supplies them. */
+/**
+ * A function's bundle: the common options, with credentials as Lambda supplies them.
+ * @param {string} name
+ * @returns {BundleOptions}
+ */
 export const esbuildOptions = (name) => ({ ...commonEsbuildOptions(name), alias: LAMBDA_CREDENTIALS_ALIAS });
 
 // The `enforcer` CLI (cli/enforcer.ts): the common options with the SDK's whole credential chain
@@ -51,6 +61,7 @@ export const esbuildOptions = (name) => ({ ...commonEsbuildOptions(name), alias:
 export const CLI_ENTRY = join('cli', 'enforcer.ts');
 export const CLI_OUTFILE = join(OUT_DIR, 'cli', 'enforcer.mjs');
 
+/** @returns {BundleOptions} */
 export const cliEsbuildOptions = () => {
   const { banner, ...common } = commonEsbuildOptions('cli');
   return { ...common, entryPoints: [CLI_ENTRY], outfile: CLI_OUTFILE, banner: { js: `#!/usr/bin/env node\n${banner.js}` } };

@@ -20,7 +20,11 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:key\/[A-Z
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const EVERY_BUCKET = '*';
 
+/** How osls answers `${param:name, null}`: a string, a list or a number as configured, or null. @typedef {(expression: string) => Promise<unknown>} ResolveVariable */
+/** What osls passes each exported function. @typedef {{ resolveVariable: ResolveVariable }} ResolverContext */
+
 class DeploymentSettingError extends Error {
+  /** @param {string} message */
   constructor(message) {
     super(message);
     this.name = 'DeploymentSettingError';
@@ -29,16 +33,29 @@ class DeploymentSettingError extends Error {
   }
 }
 
-/** `"a" is not a bucket name` or `"a", "b" are not bucket names`. */
+/**
+ * `"a" is not a bucket name` or `"a", "b" are not bucket names`.
+ * @param {string[]} invalid
+ * @param {{ singular: string, plural: string }} what
+ */
 const notA = (invalid, what) =>
   invalid.length === 1 ? `"${invalid[0]}" is not ${what.singular}` : `${invalid.map((item) => `"${item}"`).join(', ')} are not ${what.plural}`;
 
+/**
+ * @param {ResolveVariable} resolveVariable
+ * @param {string} name
+ */
 const readParam = async (resolveVariable, name) => {
   // The null fallback turns "no such parameter" into a value we can explain.
   const value = await resolveVariable(`param:${name}, null`);
   return value === null || value === undefined ? undefined : value;
 };
 
+/**
+ * @param {ResolveVariable} resolveVariable
+ * @param {string} name
+ * @param {string} hint
+ */
 const requiredParam = async (resolveVariable, name, hint) => {
   const value = await readParam(resolveVariable, name);
   if (value === undefined || String(value).trim() === '') {
@@ -47,6 +64,12 @@ const requiredParam = async (resolveVariable, name, hint) => {
   return String(value).trim();
 };
 
+/**
+ * @param {ResolveVariable} resolveVariable
+ * @param {string} name
+ * @param {{ min: number, max: number }} range
+ * @returns {Promise<number>}
+ */
 const integerParam = async (resolveVariable, name, { min, max }) => {
   const raw = await readParam(resolveVariable, name);
   if (raw === undefined) throw new DeploymentSettingError(`the stage parameter "${name}" has no value and no default in serverless.yml`);
@@ -57,6 +80,11 @@ const integerParam = async (resolveVariable, name, { min, max }) => {
   return value;
 };
 
+/**
+ * @param {ResolveVariable} resolveVariable
+ * @param {string} name
+ * @returns {Promise<string[]>}
+ */
 const listParam = async (resolveVariable, name) => {
   const raw = await readParam(resolveVariable, name);
   if (raw === undefined) return [];
@@ -67,6 +95,7 @@ const listParam = async (resolveVariable, name) => {
 /**
  * `*` means every bucket in this account and region that has EventBridge notifications on;
  * otherwise a comma-separated list of bucket names.
+ * @param {ResolveVariable} resolveVariable
  */
 const watchedBuckets = async (resolveVariable) => {
   const text = await requiredParam(resolveVariable, 'watchedBuckets', 'give "*" (every bucket with EventBridge notifications on) or a comma-separated list of bucket names');
@@ -79,14 +108,21 @@ const watchedBuckets = async (resolveVariable) => {
   return { every: false, names };
 };
 
+/** @param {string} name */
 const bucketArn = (name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${name}` });
+/** @param {string} name */
 const objectArn = (name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:s3:::${name}/*` });
 
+/** @param {ResolverContext} context */
 const enforceTimeout = ({ resolveVariable }) => integerParam(resolveVariable, 'enforceTimeout', { min: 10, max: 900 });
+/** @param {ResolverContext} context */
 const maximumBatchingWindow = ({ resolveVariable }) => integerParam(resolveVariable, 'maximumBatchingWindow', { min: 0, max: 300 });
 
 module.exports = {
-  /** The EventBridge pattern: Object Created events from S3, of the named buckets (of any bucket for "*"). */
+  /**
+   * The EventBridge pattern: Object Created events from S3, of the named buckets (of any bucket for "*").
+   * @param {ResolverContext} context
+   */
   objectCreatedPattern: async ({ resolveVariable }) => {
     const buckets = await watchedBuckets(resolveVariable);
     return {
@@ -96,13 +132,19 @@ module.exports = {
     };
   },
 
-  /** Bucket ARNs: bucket-level calls of the enforce role, and the S3 notifications the queue accepts. */
+  /**
+   * Bucket ARNs: bucket-level calls of the enforce role, and the S3 notifications the queue accepts.
+   * @param {ResolverContext} context
+   */
   watchedBucketArns: async ({ resolveVariable }) => {
     const buckets = await watchedBuckets(resolveVariable);
     return buckets.every ? [bucketArn('*')] : buckets.names.map(bucketArn);
   },
 
-  /** Object ARNs in the watched buckets, for reading, copying and re-encrypting objects. */
+  /**
+   * Object ARNs in the watched buckets, for reading, copying and re-encrypting objects.
+   * @param {ResolverContext} context
+   */
   watchedObjectArns: async ({ resolveVariable }) => {
     const buckets = await watchedBuckets(resolveVariable);
     return buckets.every ? [objectArn('*')] : buckets.names.map(objectArn);
@@ -112,6 +154,7 @@ module.exports = {
    * The keys the enforce role may use: the required key (created by the stack, or ExistingKmsKeyArn:
    * a CloudFormation condition decides), then the keys that POLICY overrides name per bucket or
    * prefix (overrideKmsKeyArns, as key ARNs).
+   * @param {ResolverContext} context
    */
   requiredKeyArns: async ({ resolveVariable }) => {
     const overrides = await listParam(resolveVariable, 'overrideKmsKeyArns');
@@ -126,6 +169,7 @@ module.exports = {
    * Who administers the keys the stack creates, as a comma-separated list for the
    * KeyAdministratorArns CloudFormation parameter. Required: a key policy with no administrator
    * cannot be created (KMS's lockout check), and the deploying principal must be one of them.
+   * @param {ResolverContext} context
    */
   keyAdministratorArns: async ({ resolveVariable }) => {
     await requiredParam(resolveVariable, 'keyAdministratorArns', 'give the IAM role or user ARNs that administer the KMS keys, including the principal that deploys');
@@ -140,10 +184,14 @@ module.exports = {
   },
 
   enforceTimeout,
+  /** @param {ResolverContext} context */
   enforceMemorySize: ({ resolveVariable }) => integerParam(resolveVariable, 'enforceMemorySize', { min: 128, max: 10240 }),
+  /** @param {ResolverContext} context */
   auditTimeout: ({ resolveVariable }) => integerParam(resolveVariable, 'auditTimeout', { min: 60, max: 900 }),
+  /** @param {ResolverContext} context */
   auditMemorySize: ({ resolveVariable }) => integerParam(resolveVariable, 'auditMemorySize', { min: 128, max: 10240 }),
 
+  /** @param {ResolverContext} context */
   batchSize: async ({ resolveVariable }) => {
     const size = await integerParam(resolveVariable, 'batchSize', { min: 1, max: 10000 });
     // Lambda refuses an SQS batch larger than 10 without a batching window.
@@ -153,15 +201,19 @@ module.exports = {
     return size;
   },
   maximumBatchingWindow,
+  /** @param {ResolverContext} context */
   maximumConcurrency: ({ resolveVariable }) => integerParam(resolveVariable, 'maximumConcurrency', { min: 2, max: 1000 }),
+  /** @param {ResolverContext} context */
   maxReceiveCount: ({ resolveVariable }) => integerParam(resolveVariable, 'maxReceiveCount', { min: 1, max: 1000 }),
 
   /**
    * At least six times the function timeout (AWS's guidance for SQS event sources, so a batch
    * that Lambda retries after throttling is not delivered twice at once), plus the batching window.
+   * @param {ResolverContext} context
    */
   queueVisibilityTimeout: async (context) => 6 * (await enforceTimeout(context)) + (await maximumBatchingWindow(context)),
 
+  /** @param {ResolverContext} context */
   logRetentionInDays: async ({ resolveVariable }) => {
     const days = await integerParam(resolveVariable, 'logRetentionInDays', { min: 1, max: 3653 });
     if (!LOG_RETENTION_DAYS.includes(days)) {

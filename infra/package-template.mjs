@@ -57,14 +57,22 @@ export const declaredBundles = () => {
   return [...config.matchAll(/^\s*handler:\s*(dist\/[\w.-]+)\/index\.handler\s*$/gm)].map((match) => `${match[1]}/index.mjs`);
 };
 
+/**
+ * @param {string[]} args
+ * @param {string} name
+ */
 const optionValue = (args, name) => {
   const index = args.findIndex((arg) => arg === name || arg.startsWith(`${name}=`));
   if (index === -1) return undefined;
-  const arg = args[index];
+  const arg = /** @type {string} */ (args[index]);
   return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[index + 1];
 };
 
-/** Copies what osls reads into <out>/service; returns that directory. */
+/**
+ * Copies what osls reads into <out>/service; returns that directory.
+ * @param {string} out
+ * @param {string[]} bundles
+ */
 const stageService = (out, bundles) => {
   const service = join(out, 'service');
   mkdirSync(service, { recursive: true });

@@ -14,24 +14,41 @@
 //
 //   npm start                      (node scripts/local-run.mjs; builds the bundles first when stale)
 //   npm start -- --verbose         also prints every log line of the two functions
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
+import { performance } from 'node:perf_hooks';
+import { motoUnavailableReason, startMotoServer } from '../tooling/moto-server.mjs';
+import { BATCH_SIZE, consumeQueue, drainQueue } from '../tooling/sqs-event-source.mjs';
 import { EVENT_PATHS, MAX_RECEIVE_COUNT, RULE_NAME, createObjectCreatedRule, createQueuesAndTopic, wireBucket } from './local-run/event-wiring.mjs';
 import { ENFORCE_BUNDLE_NAME, configureFunctions, ensureBundles, loadEnforce, runAudit } from './local-run/functions.mjs';
-import { clientsFor } from './local-run/local-aws.mjs';
-import { motoMissing, startMoto } from './local-run/moto-server.mjs';
+import { REGION, clientsFor } from './local-run/local-aws.mjs';
 import { problemsOf, snapshot } from './local-run/object-checks.mjs';
-import { BATCH_SIZE, consumeQueue, drainQueue } from './local-run/queue-consumer.mjs';
 import { encryptionText, eventsHandled, outcomeText, printOnCall, say, table } from './local-run/report.mjs';
 import { BUCKETS, KEYS, OBJECTS, POLICY, applyTlsOnlyPolicies, createBuckets, createKeys, uploadObjects } from './local-run/sample-estate.mjs';
 import { interruption, onStop, stopEverything, stopOnSignals } from './local-run/shutdown.mjs';
 
+/** @import { EventPath } from './local-run/event-wiring.mjs' */
+/** @import { ObjectState } from './local-run/object-checks.mjs' */
+/** @import { SampleObject } from './local-run/sample-estate.mjs' */
+
+// Read when the clients are created, which is after every import.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
+/** How long each queue may take to fall quiet. */
+const QUEUE_LIMIT_MS = 180_000;
+
 stopOnSignals();
 
-const pathOf = (object) => BUCKETS.find((bucket) => bucket.name === object.bucket).events;
+/**
+ * @param {SampleObject} object
+ * @returns {EventPath}
+ */
+const pathOf = (object) => {
+  const bucket = BUCKETS.find((candidate) => candidate.name === object.bucket);
+  if (!bucket) throw new Error(`${object.bucket} is not a bucket of the sample estate`);
+  return bucket.events;
+};
 
 const main = async () => {
-  const missing = motoMissing();
+  const missing = motoUnavailableReason();
   if (missing) {
     process.stderr.write(`npm start needs moto's server, a local S3/KMS/SNS/SQS/EventBridge endpoint, and cannot start it:\n  ${missing}\n`);
     return 2;
@@ -39,7 +56,9 @@ const main = async () => {
   ensureBundles();
 
   const startedAt = Date.now();
-  const endpoint = await startMoto();
+  const moto = await startMotoServer();
+  onStop(moto.stop);
+  const { endpoint } = moto;
   const clients = clientsFor(endpoint);
   onStop(async () => Object.values(clients).forEach((client) => client.destroy()));
   const { s3, sqs } = clients;
@@ -61,17 +80,23 @@ const main = async () => {
   say(`Both queues dead-letter to ${wiring.deadLetters.name} after ${MAX_RECEIVE_COUNT} receives.`);
   say(`POLICY: ${JSON.stringify(POLICY)}\n`);
 
+  /** @type {Map<SampleObject, ObjectState>} */
   const before = new Map();
   for (const object of OBJECTS) before.set(object, await snapshot(s3, object));
 
   configureFunctions({ endpoint, topicArn: wiring.topicArn, enforcerQueueArn: wiring.enforcerQueues.notification.arn });
-  const handler = await loadEnforce();
+  const enforce = await loadEnforce();
+  /** @type {Partial<Record<EventPath, Record<string, unknown>[]>>} */
   const logsByPath = {};
   say(`Enforcement by ${ENFORCE_BUNDLE_NAME}, consuming each queue as Lambda's event source mapping does:`);
-  for (const [path, queue] of Object.entries(wiring.enforcerQueues)) {
-    const { stats, logs } = await consumeQueue({ sqs, queue, handler, startedAt: Date.now() });
+  for (const path of /** @type {EventPath[]} */ (Object.keys(wiring.enforcerQueues))) {
+    const queue = wiring.enforcerQueues[path];
+    const logsBefore = enforce.logs.length;
+    const stats = await consumeQueue({ sqs, queue, region: REGION, invoke: enforce.invoke, deadline: performance.now() + QUEUE_LIMIT_MS });
+    if (stats.timedOut) throw new Error(`the queue ${queue.name} was not quiet after ${QUEUE_LIMIT_MS / 1000} s`);
+    const logs = enforce.logs.slice(logsBefore);
     logsByPath[path] = logs;
-    say(`  ${EVENT_PATHS[path].label} (${queue.name}): ${stats.messages} messages in ${stats.batches} batch(es) of up to ${BATCH_SIZE}; ${stats.failedDeliveries} delivery failure(s) retried.`);
+    say(`  ${EVENT_PATHS[path].label} (${queue.name}): ${stats.messages} messages in ${stats.batches} batch(es) of up to ${BATCH_SIZE}; ${stats.failedItems} delivery failure(s) retried.`);
     say(`    Notices handled: ${eventsHandled(logs)}.`);
   }
   const deadLettered = await drainQueue(sqs, wiring.deadLetters.url);
@@ -81,7 +106,7 @@ const main = async () => {
   const rows = [];
   const notFixed = [];
   for (const object of OBJECTS) {
-    const was = before.get(object);
+    const was = /** @type {ObjectState} */ (before.get(object));
     const now = await snapshot(s3, object);
     const found = problemsOf(object, was, now, keys);
     const path = EVENT_PATHS[pathOf(object)].label;
@@ -92,7 +117,7 @@ const main = async () => {
       path,
       encryptionText(was, keys),
       encryptionText(now, keys),
-      outcomeText(object, logsByPath[pathOf(object)]),
+      outcomeText(object, logsByPath[pathOf(object)] ?? []),
       found.length === 0 ? 'ok' : `NOT OK: ${found.join(', ')}`,
     ]);
   }
@@ -122,7 +147,7 @@ let code;
 try {
   code = await main();
 } catch (error) {
-  if (interruption() === undefined) process.stderr.write(`npm start: ${error.stack ?? error}\n`);
+  if (interruption() === undefined) process.stderr.write(`npm start: ${(error instanceof Error && error.stack) || error}\n`);
   code = 1;
 } finally {
   await stopEverything();

@@ -4,4 +4,5 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
 const s3 = new S3Client({});
 
+/** @param {{ bucket: string, key: string }} event */
 export const handler = async (event) => s3.send(new HeadObjectCommand({ Bucket: event.bucket, Key: event.key }));

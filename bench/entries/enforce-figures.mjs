@@ -18,6 +18,15 @@ import { createTelemetry } from '../../shared/observability/powertools.ts';
 import { CallCounter, simulatedClient, varyingLatency } from '../lib/simulated-aws.mjs';
 import { objectClasses, SimulatedObjects } from '../lib/simulated-object-store.mjs';
 
+/** @import { EnforcementRecorder } from '../../functions/enforce-object-encryption/enforcement-recorder.ts' */
+/** @import { InvocationDependencies } from '../../functions/enforce-object-encryption/enforce-invocation.ts' */
+/** @import { CommandInput } from '../lib/simulated-aws.mjs' */
+/** @import { ObjectClass, Ownership } from '../lib/simulated-object-store.mjs' */
+
+/** @typedef {'auto' | 'copy'} Strategy */
+/** @typedef {keyof typeof CLASSES} ClassName */
+/** @typedef {{ meanMs: number, spreadMs: number, seed: number }} LatencyModel */
+
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 const REQUIRED_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
@@ -27,11 +36,20 @@ const QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:object-created`;
 const BUCKET = 'bench-uploads';
 const CLASSES = objectClasses(REQUIRED_KEY_ARN, OTHER_KEY_ARN);
 
-/** The configuration the function would load, with POLICY.strategy as given. */
+/**
+ * The configuration the function would load, with POLICY.strategy as given.
+ * @param {Strategy} strategy
+ */
 const configFor = (strategy) =>
   loadEnforcerConfig({ REQUIRED_KMS_KEY: REQUIRED_KEY_ARN, FINDINGS_TOPIC_ARN: TOPIC_ARN, AWS_REGION: REGION, POLICY: JSON.stringify({ strategy }) });
 
-/** One SQS message per object, each carrying S3's notification, as Lambda's SQS poller hands them over. */
+/**
+ * One SQS message per object, each carrying S3's notification, as Lambda's SQS poller hands them over.
+ * @param {string[]} keys
+ * @param {string} eventName
+ * @param {number} sizeBytes
+ * @param {number} firstId
+ */
 const sqsEvent = (keys, eventName, sizeBytes, firstId) => ({
   Records: keys.map((key, index) => ({
     messageId: `m-${firstId + index}`,
@@ -62,11 +80,16 @@ const sqsEvent = (keys, eventName, sizeBytes, firstId) => ({
   })),
 });
 
-/** The real recorder (its log lines go to this process's stdout, which the runner discards), plus a tally. */
+/**
+ * The real recorder (its log lines go to this process's stdout, which the runner discards), plus a tally.
+ * @param {EnforcementRecorder} recorder
+ */
 const tallyingRecorder = (recorder) => {
+  /** @type {Map<string, number>} */
   const outcomes = new Map();
   return {
     outcomes,
+    /** @type {EnforcementRecorder} */
     recorder: {
       ...recorder,
       objectHandled(ref, outcome, durationMs) {
@@ -78,11 +101,15 @@ const tallyingRecorder = (recorder) => {
   };
 };
 
-/** Everything enforceInvocation needs, as the handler's composition root makes it, over the simulated S3. */
+/**
+ * Everything enforceInvocation needs, as the handler's composition root makes it, over the simulated S3.
+ * @param {{ strategy: Strategy, ownership: Ownership, objectClass: ClassName, objects: number, latencyMs: number | ((command: string, input: CommandInput) => number) }} options
+ */
 const setUp = ({ strategy, ownership, objectClass, objects, latencyMs }) => {
   const config = configFor(strategy);
   const world = new SimulatedObjects();
   world.addBucket(BUCKET, ownership);
+  /** @type {ObjectClass} */
   const spec = CLASSES[objectClass];
   const keys = Array.from({ length: objects }, (_, index) => `objects/${String(index).padStart(6, '0')}.bin`);
   for (const key of keys) world.putObject(BUCKET, key, spec);
@@ -91,6 +118,7 @@ const setUp = ({ strategy, ownership, objectClass, objects, latencyMs }) => {
   const { logger, metrics } = createTelemetry('enforce-object-encryption');
   const tally = tallyingRecorder(powertoolsRecorder(logger, metrics));
   const alerts = { published: 0, publish: async () => void (alerts.published += 1) };
+  /** @type {InvocationDependencies} */
   const deps = {
     store: new S3ObjectStore(s3),
     requirementOf: (bucket, key) => requirementFor(config.policy, (reference) => (reference === REQUIRED_KEY_ARN ? REQUIRED_KEY_ARN : reference), bucket, key),
@@ -111,6 +139,10 @@ const setUp = ({ strategy, ownership, objectClass, objects, latencyMs }) => {
     remainingTimeMs: () => 900_000,
   };
   let nextId = 0;
+  /**
+   * @param {string[]} batchKeys
+   * @param {string} [eventName]
+   */
   const invoke = async (batchKeys, eventName = 'ObjectCreated:Put') => {
     const event = sqsEvent(batchKeys, eventName, spec.sizeBytes, nextId);
     nextId += batchKeys.length;
@@ -119,7 +151,7 @@ const setUp = ({ strategy, ownership, objectClass, objects, latencyMs }) => {
     if (report.failedDeliveries.length > 0) throw new Error(`enforcement failed: ${report.failureReasons.slice(0, 3).join('; ')}`);
     return report;
   };
-  const compliantCount = () => keys.filter((key) => world.objectOf(BUCKET, key).kmsKeyId === REQUIRED_KEY_ARN).length;
+  const compliantCount = () => keys.filter((key) => world.objectOf(BUCKET, key)?.kmsKeyId === REQUIRED_KEY_ARN).length;
   return { config, keys, counter, tally, invoke, compliantCount, alerts };
 };
 
@@ -127,6 +159,7 @@ const setUp = ({ strategy, ownership, objectClass, objects, latencyMs }) => {
  * Commands per object for one class, strategy and bucket: the first object of a cold store (which
  * looks up the bucket's Object Ownership once), then `objects` more, then each copy's own
  * ObjectCreated:Copy event (update in place fires none).
+ * @param {{ strategy: Strategy, ownership: Ownership, objectClass: ClassName, objects: number }} options
  */
 const callsFor = async ({ strategy, ownership, objectClass, objects }) => {
   const run = setUp({ strategy, ownership, objectClass, objects: objects + 1, latencyMs: 0 });
@@ -165,11 +198,15 @@ const callsFor = async ({ strategy, ownership, objectClass, objects }) => {
   };
 };
 
+/** @typedef {Awaited<ReturnType<typeof callsFor>>} CallsRow */
+
+/** @param {{ objects?: number }} options */
 const calls = async ({ objects = 10 }) => {
+  /** @type {CallsRow[]} */
   const rows = [];
-  for (const strategy of ['auto', 'copy']) {
-    for (const ownership of ['BucketOwnerEnforced', 'ObjectWriter']) {
-      for (const objectClass of Object.keys(CLASSES)) rows.push(await callsFor({ strategy, ownership, objectClass, objects }));
+  for (const strategy of /** @type {const} */ (['auto', 'copy'])) {
+    for (const ownership of /** @type {const} */ (['BucketOwnerEnforced', 'ObjectWriter'])) {
+      for (const objectClass of /** @type {ClassName[]} */ (Object.keys(CLASSES))) rows.push(await callsFor({ strategy, ownership, objectClass, objects }));
     }
   }
   return { rows };
@@ -184,12 +221,18 @@ const calls = async ({ objects = 10 }) => {
  * latency (the latency model's sequence starts with the measured objects).
  * Each call's latency is recorded against the object it was for (the command's `Key`):
  * `objectLatencyMs` is each measured object's total, in the order the objects were sent.
+ * @param {{ strategy: Strategy, ownership: Ownership, objectClass: ClassName, objects: number, batch?: number, latencyMs?: number, latency?: LatencyModel, warmup?: number }} options
  */
 const throughput = async ({ strategy, ownership, objectClass, objects, batch, latencyMs, latency, warmup = 64 }) => {
-  const model = latency ? varyingLatency(latency) : () => latencyMs;
+  const model = latency ? varyingLatency(latency) : () => /** @type {number} */ (latencyMs);
+  /** @type {Map<string, number>} */
   const latencyByKey = new Map();
   let unattributedLatencyMs = 0;
   let warming = warmup > 0;
+  /**
+   * @param {string} command
+   * @param {CommandInput} input
+   */
   const recordedLatency = (command, input) => {
     if (warming) return 0;
     const ms = model();
@@ -228,11 +271,18 @@ const throughput = async ({ strategy, ownership, objectClass, objects, batch, la
   };
 };
 
-/** Sends `call(key)` for every key, `concurrency` at a time, each worker taking the next key as it finishes one. */
+/** @typedef {Awaited<ReturnType<typeof throughput>>} ThroughputRun */
+
+/**
+ * Sends `call(key)` for every key, `concurrency` at a time, each worker taking the next key as it finishes one.
+ * @param {string[]} keys
+ * @param {number} concurrency
+ * @param {(key: string) => Promise<unknown>} call
+ */
 const pool = async (keys, concurrency, call) => {
   let next = 0;
   const worker = async () => {
-    while (next < keys.length) await call(keys[next++]);
+    while (next < keys.length) await call(/** @type {string} */ (keys[next++]));
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
 };
@@ -240,6 +290,7 @@ const pool = async (keys, concurrency, call) => {
 /**
  * The floor under the figures above: CPU time per command of the SDK client and the simulated S3
  * alone (no enforcer, no latency), `concurrency` commands in flight, after a warm-up.
+ * @param {{ calls?: number, concurrency?: number, warmup?: number }} options
  */
 const sdkFloor = async ({ calls: count = 1000, concurrency = 8, warmup = 200 }) => {
   const world = new SimulatedObjects();
@@ -247,14 +298,15 @@ const sdkFloor = async ({ calls: count = 1000, concurrency = 8, warmup = 200 }) 
   const keys = Array.from({ length: count + warmup }, (_, index) => `floor/${index}`);
   for (const key of keys) world.putObject(BUCKET, key, CLASSES.unencrypted);
   const s3 = simulatedClient(S3Client, { region: REGION, latencyMs: 0, respond: (command, input) => world.respond(command, input) });
+  /** @param {(key: string) => Promise<unknown>} work */
   const timed = async (work) => {
     const started = performance.now();
     await pool(keys, concurrency, work);
     return (performance.now() - started) / keys.length;
   };
-  const head = (key) => s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
-  const copy = (key) => {
-    const { eTag } = world.objectOf(BUCKET, key);
+  const head = (/** @type {string} */ key) => s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+  const copy = (/** @type {string} */ key) => {
+    const { eTag } = /** @type {import('../lib/simulated-object-store.mjs').StoredObject} */ (world.objectOf(BUCKET, key));
     return s3.send(
       new CopyObjectCommand({ Bucket: BUCKET, Key: key, CopySource: `${BUCKET}/${key}`, CopySourceIfMatch: eTag, IfMatch: eTag, MetadataDirective: 'COPY', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: REQUIRED_KEY_ARN }),
     );
@@ -273,20 +325,22 @@ const sdkFloor = async ({ calls: count = 1000, concurrency = 8, warmup = 200 }) 
 /**
  * The latency model of a ceiling run: no latency until `start()` (the warm-up), then the model's draws,
  * each recorded against its key.
+ * @param {LatencyModel} latency
  */
 const recordingLatency = (latency) => {
   const model = varyingLatency(latency);
+  /** @type {Map<string, number>} */
   const byKey = new Map();
   let started = false;
   return {
     start: () => (started = true),
-    draw: (key) => {
+    draw: (/** @type {string} */ key) => {
       if (!started) return 0;
       const ms = model();
       byKey.set(key, (byKey.get(key) ?? 0) + ms);
       return ms;
     },
-    of: (key) => byKey.get(key) ?? 0,
+    of: (/** @type {string} */ key) => byKey.get(key) ?? 0,
   };
 };
 
@@ -295,6 +349,7 @@ const recordingLatency = (latency) => {
  * and tuning) sending the one HeadObject a compliant object needs, `concurrency` at a time, to the
  * same simulated S3 with the same latency model — the rate any code built on the SDK reaches here.
  * Warmed up like the throughput runs; each object's latency is recorded as there.
+ * @param {{ objects: number, concurrency?: number, warmup?: number, latency: LatencyModel }} options
  */
 const sdkCeiling = async ({ objects, concurrency = 8, warmup = 64, latency }) => {
   const world = new SimulatedObjects();
@@ -303,7 +358,7 @@ const sdkCeiling = async ({ objects, concurrency = 8, warmup = 64, latency }) =>
   for (const key of keys) world.putObject(BUCKET, key, CLASSES.compliant);
   const latencies = recordingLatency(latency);
   const s3 = simulatedClient(S3Client, { region: REGION, latencyMs: (_command, input) => latencies.draw(input.Key), respond: (command, input) => world.respond(command, input) });
-  const head = (Key) => s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
+  const head = (/** @type {string} */ Key) => s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
   await pool(keys.slice(0, warmup), concurrency, head);
   latencies.start();
   const measured = keys.slice(warmup);
@@ -313,10 +368,13 @@ const sdkCeiling = async ({ objects, concurrency = 8, warmup = 64, latency }) =>
   return { objects, batch: objects, concurrency, elapsedMs, objectLatencyMs: measured.map(latencies.of) };
 };
 
+/** What a ceiling run writes: the same figures for the SDK's ceiling and the simulation's. @typedef {Awaited<ReturnType<typeof sdkCeiling>>} CeilingRun */
+
 /**
  * The ceiling of the simulation itself: no SDK and no enforcer, each object only the wait the
  * simulated S3 would make its call wait (the same model, concurrency and pool). What it misses of
  * the bound is what Node's timers add to each wait on this machine.
+ * @param {{ objects: number, concurrency?: number, latency: LatencyModel }} options
  */
 const timerCeiling = async ({ objects, concurrency = 8, latency }) => {
   const latencies = recordingLatency(latency);
@@ -328,7 +386,12 @@ const timerCeiling = async ({ objects, concurrency = 8, latency }) => {
   return { objects, batch: objects, concurrency, elapsedMs, objectLatencyMs: keys.map(latencies.of) };
 };
 
-const [resultFile, task, options = '{}'] = process.argv.slice(2);
 const tasks = { calls, throughput, 'sdk-floor': sdkFloor, 'sdk-ceiling': sdkCeiling, 'timer-ceiling': timerCeiling };
-if (!resultFile || !tasks[task]) throw new Error('usage: enforce-figures.mjs <result.json> calls|throughput|sdk-floor|sdk-ceiling|timer-ceiling [options]');
-writeFileSync(resultFile, JSON.stringify(await tasks[task](JSON.parse(options))));
+/**
+ * What the bench asks of this entry (bench/lib/enforce-runner.mjs): each task's options, and the figures it writes.
+ * @typedef {typeof tasks} EnforceTasks
+ */
+
+const [resultFile, task = '', options = '{}'] = process.argv.slice(2);
+if (!resultFile || !Object.hasOwn(tasks, task)) throw new Error('usage: enforce-figures.mjs <result.json> calls|throughput|sdk-floor|sdk-ceiling|timer-ceiling [options]');
+writeFileSync(resultFile, JSON.stringify(await tasks[/** @type {keyof EnforceTasks} */ (task)](JSON.parse(options))));

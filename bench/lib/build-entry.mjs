@@ -7,6 +7,11 @@ import { commonEsbuildOptions, esbuildOptions } from '../../infra/build.mjs';
 /**
  * `credentials`: 'lambda' (default) bundles as the functions ship, with credentials as Lambda
  * supplies them; 'sdk' keeps the SDK's whole default chain, as a bundle built without that choice has.
+ * @param {string} entry
+ * @param {string} outDir
+ * @param {string} name
+ * @param {{ credentials?: 'lambda' | 'sdk' }} [options]
+ * @returns {Promise<{ outfile: string, bytes: number }>}
  */
 export const bundleEntry = async (entry, outDir, name, { credentials = 'lambda' } = {}) => {
   const outfile = join(outDir, name, 'index.mjs');

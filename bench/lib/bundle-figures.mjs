@@ -30,6 +30,10 @@ const LOAD_ENV = {
   FINDINGS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:encryption-findings',
 };
 
+/**
+ * @param {string} file
+ * @returns {Promise<number>}
+ */
 const loadOnce = (file) =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', LOADER, file], {
@@ -49,29 +53,54 @@ const loadOnce = (file) =>
     });
   });
 
-/** `functions`: [{ name, file }] of the built bundles (a copy taken at the start of the run). */
+/**
+ * @typedef {object} BundleFigures
+ * @property {string} name
+ * @property {boolean} baseline
+ * @property {boolean} informational
+ * @property {number} rawBytes
+ * @property {number} zipBytes
+ * @property {number} loadMsMedian
+ * @property {number} loadMsMin
+ * @property {number} loadMsMax
+ * @property {number} runs
+ * @property {number} loadRatio
+ * @property {number} loadRatioOfMinimums
+ * @property {number} sizeRatio
+ */
+
+/**
+ * @param {object} options
+ * @param {string} options.scratch
+ * @param {number} options.runs
+ * @param {{ name: string, file: string }[]} options.functions The built bundles (a copy taken at the start of the run).
+ * @returns {Promise<BundleFigures[]>}
+ */
 export const measureBundles = async ({ scratch, runs, functions }) => {
   const bareEntry = join('bench', 'entries', 'bare-s3-handler.mjs');
   // The baseline: the bare handler as anyone would bundle it, with the SDK's whole credential chain.
   // Alongside (no verdict): the same handler with credentials as the functions take them.
   const bare = await bundleEntry(bareEntry, scratch, 'bare-s3-client', { credentials: 'sdk' });
   const bareLean = await bundleEntry(bareEntry, scratch, 'bare-s3-client-lambda-credentials', { credentials: 'lambda' });
-  const bundles = [
+  /** @type {{ name: string, file: string, baseline: boolean, informational?: boolean }[]} */
+  const candidates = [
     ...functions.map(({ name, file }) => ({ name, file, baseline: false })),
     { name: 'bare S3-client bundle', file: bare.outfile, baseline: true },
     { name: 'bare S3-client bundle, Lambda credentials', file: bareLean.outfile, baseline: false, informational: true },
-  ].map((bundle) => {
+  ];
+  const bundles = candidates.map((bundle) => {
     const bytes = readFileSync(bundle.file);
-    return { ...bundle, rawBytes: bytes.length, zipBytes: zipSingleFile('index.mjs', bytes).length, loadMs: [] };
+    return { ...bundle, rawBytes: bytes.length, zipBytes: zipSingleFile('index.mjs', bytes).length, loadMs: /** @type {number[]} */ ([]) };
   });
   // Interleaved, and in a rotating order, so drift in the machine's load falls on every bundle alike.
   for (let run = 0; run < runs; run += 1) {
     for (let offset = 0; offset < bundles.length; offset += 1) {
-      const bundle = bundles[(run + offset) % bundles.length];
+      const bundle = /** @type {(typeof bundles)[number]} */ (bundles[(run + offset) % bundles.length]);
       bundle.loadMs.push(await loadOnce(bundle.file));
     }
   }
   const baseline = bundles.find((bundle) => bundle.baseline);
+  if (!baseline) throw new Error('no baseline bundle');
   const baselineMedian = median(baseline.loadMs);
   return bundles.map((bundle) => ({
     name: bundle.name,

@@ -4,8 +4,11 @@
 import { Buffer } from 'node:buffer';
 import { answer, el, kmsAnswer, kmsError, s3Error, xml } from './simulated-aws.mjs';
 
+/** @import { Answer, CommandInput } from './simulated-aws.mjs' */
+
 const CREATED = '2025-01-01T00:00:00.000Z';
 
+/** @param {string} bucket */
 const tlsOnlyPolicy = (bucket) =>
   JSON.stringify({
     Version: '2012-10-17',
@@ -21,6 +24,7 @@ const tlsOnlyPolicy = (bucket) =>
     ],
   });
 
+/** @param {string} account */
 const keyPolicy = (account) =>
   JSON.stringify({
     Version: '2012-10-17',
@@ -28,13 +32,15 @@ const keyPolicy = (account) =>
   });
 
 export class SimulatedAccount {
+  /** @param {{ buckets: number, keys: number, region: string, account: string, queueArn: string }} options */
   constructor({ buckets, keys, region, account, queueArn }) {
     this.region = region;
     this.account = account;
     this.queueArn = queueArn;
     this.keyArns = Array.from({ length: keys }, (_, index) => `arn:aws:kms:${region}:${account}:key/${String(index).padStart(8, '0')}-0000-4000-8000-000000000000`);
-    this.requiredKeyArn = this.keyArns[0];
+    this.requiredKeyArn = /** @type {string} */ (this.keyArns[0]);
     this.bucketNames = Array.from({ length: buckets }, (_, index) => `bench-bucket-${String(index).padStart(6, '0')}`);
+    /** @type {Map<string, Buffer>} */
     this.reports = new Map();
     /**
      * Reports are kept as bytes outside the JavaScript heap (they live in S3, not in the function). A
@@ -43,7 +49,10 @@ export class SimulatedAccount {
     this.keepReports = true;
   }
 
-  /** Bucket i: 4 in 10 under the required key, 2 under other keys, 2 SSE-S3, 1 without, 1 under aws/s3. */
+  /**
+   * Bucket i: 4 in 10 under the required key, 2 under other keys, 2 SSE-S3, 1 without, 1 under aws/s3.
+   * @param {string} name
+   */
   bucketOf(name) {
     const index = Number(name.slice('bench-bucket-'.length));
     if (!Number.isInteger(index) || index >= this.bucketNames.length) return undefined;
@@ -58,11 +67,17 @@ export class SimulatedAccount {
     return { index, encryption, tlsPolicy: index % 2 === 0, notified: index % 10 < 7 };
   }
 
+  /** @param {string} reference */
   keyOf(reference) {
     const index = this.keyArns.indexOf(reference);
     return index < 0 ? undefined : { index, arn: reference, keyId: reference.split('/')[1] };
   }
 
+  /**
+   * @param {string} command
+   * @param {CommandInput} input
+   * @returns {Answer | Promise<Answer>}
+   */
   respond(command, input) {
     switch (command) {
       case 'ListBucketsCommand': {

@@ -4,10 +4,21 @@
 // over the same objects finds them compliant.
 import { answer, el, s3Error, xml } from './simulated-aws.mjs';
 
+/** @import { Answer, CommandInput } from './simulated-aws.mjs' */
+
+/** @typedef {'BucketOwnerEnforced' | 'ObjectWriter'} Ownership */
+/** An encryption class as HeadObject shows it before enforcement. @typedef {{ label: string, sse?: string, kmsKeyId?: string, sizeBytes: number }} ObjectClass */
+/** @typedef {{ sse?: string, kmsKeyId?: string, sizeBytes: number, eTag: string, generation: number, tags: Record<string, string> }} StoredObject */
+
 export const GIB = 1024 ** 3;
 const LAST_MODIFIED = 'Wed, 01 Jan 2025 00:00:00 GMT';
 
-/** The encryption classes the figures are reported for: what HeadObject shows before enforcement. */
+/**
+ * The encryption classes the figures are reported for: what HeadObject shows before enforcement.
+ * @param {string} requiredKeyArn
+ * @param {string} otherKeyArn
+ * @satisfies {(requiredKeyArn: string, otherKeyArn: string) => Record<string, ObjectClass>}
+ */
 export const objectClasses = (requiredKeyArn, otherKeyArn) => ({
   compliant: { label: 'compliant (SSE-KMS, required key)', sse: 'aws:kms', kmsKeyId: requiredKeyArn, sizeBytes: 1024 },
   'sse-s3': { label: 'SSE-S3', sse: 'AES256', sizeBytes: 1024 },
@@ -19,31 +30,57 @@ export const objectClasses = (requiredKeyArn, otherKeyArn) => ({
 
 export class SimulatedObjects {
   constructor() {
+    /** @type {Map<string, { ownership: Ownership, objects: Map<string, StoredObject> }>} */
     this.buckets = new Map();
+    /** @type {Map<string, { algorithm: string, keyArn: string }>} */
     this.uploads = new Map();
     this.uploadSequence = 0;
   }
 
-  /** `ownership`: 'BucketOwnerEnforced' (ACLs off) or 'ObjectWriter' (ACLs on). */
+  /**
+   * @param {string} name
+   * @param {Ownership} ownership 'BucketOwnerEnforced' (ACLs off) or 'ObjectWriter' (ACLs on).
+   */
   addBucket(name, ownership) {
     this.buckets.set(name, { ownership, objects: new Map() });
   }
 
+  /**
+   * @param {string} bucket
+   * @param {string} key
+   * @param {ObjectClass} objectClass
+   */
   putObject(bucket, key, { sse, kmsKeyId, sizeBytes }) {
-    this.buckets.get(bucket).objects.set(key, { sse, kmsKeyId, sizeBytes, eTag: `"${key.length.toString(16).padStart(32, '0')}"`, generation: 1, tags: { team: 'bench' } });
+    const stored = this.buckets.get(bucket);
+    if (!stored) throw new Error(`simulated S3: no bucket ${bucket}`);
+    stored.objects.set(key, { sse, kmsKeyId, sizeBytes, eTag: `"${key.length.toString(16).padStart(32, '0')}"`, generation: 1, tags: { team: 'bench' } });
   }
 
+  /**
+   * @param {string} bucket
+   * @param {string} key
+   */
   objectOf(bucket, key) {
     return this.buckets.get(bucket)?.objects.get(key);
   }
 
-  /** Bring an object under a key, as S3 would after a write. */
+  /**
+   * Bring an object under a key, as S3 would after a write.
+   * @param {StoredObject} object
+   * @param {string} algorithm
+   * @param {string} keyArn
+   */
   encrypt(object, algorithm, keyArn) {
     object.sse = algorithm;
     object.kmsKeyId = keyArn;
     object.generation += 1;
   }
 
+  /**
+   * @param {string} command
+   * @param {CommandInput} input
+   * @returns {Answer}
+   */
   respond(command, input) {
     switch (command) {
       case 'HeadObjectCommand': {

@@ -5,6 +5,10 @@ import { crc32, deflateRawSync } from 'node:zlib';
 const DOS_TIME = 0;
 const DOS_DATE = (45 << 9) | (1 << 5) | 1; // 2025-01-01: a fixed date keeps the size reproducible.
 
+/**
+ * @param {string} name
+ * @param {Buffer} data
+ */
 export const zipSingleFile = (name, data) => {
   const fileName = Buffer.from(name, 'utf8');
   const compressed = deflateRawSync(data, { level: 9 });

@@ -1,12 +1,21 @@
-// The functions, imported from their built bundles and invoked as Lambda invokes them, with their
-// log lines captured (CloudWatch's part).
+// The functions, imported from their built bundles into this process and invoked as Lambda invokes
+// them (tooling/lambda-environment.mjs), with their log lines captured (CloudWatch's part). One warm
+// execution environment per function for the whole run, as Lambda keeps one between batches.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ACCOUNT, CREDENTIALS, REGION } from './local-aws.mjs';
+import { fileURLToPath } from 'node:url';
+import { isObjectLine } from '../../tooling/enforce-log.mjs';
+import { captureOutput, importHandler, lambdaContext, parseLogLine } from '../../tooling/lambda-environment.mjs';
+import { CREDENTIALS, REGION } from './local-aws.mjs';
 import { say } from './report.mjs';
 import { KEYS, MIB, POLICY, REPORTS_BUCKET } from './sample-estate.mjs';
+
+/** @import { SQSEvent } from 'aws-lambda' */
+/** @import { AuditOutcome } from '../../functions/audit-encryption/audit-run.js' */
+/** @import { Invocation } from '../../tooling/sqs-event-source.mjs' */
+
+/** A parsed log line; a line that is not JSON is kept as `{ level: 'TEXT', message }`. @typedef {Record<string, unknown>} LogLine */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENFORCE_BUNDLE = join(ROOT, 'dist', 'enforce-object-encryption', 'index.mjs');
@@ -21,6 +30,7 @@ const VERBOSE = process.argv.includes('--verbose');
 
 const newestSource = () => {
   let newest = 0;
+  /** @param {string} path */
   const walk = (path) => {
     const stat = statSync(path, { throwIfNoEntry: false });
     if (!stat) return;
@@ -43,9 +53,12 @@ export const ensureBundles = () => {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Lambda's part: configuration, context, captured output.
+// Lambda's part: configuration, captured output.
 
-/** The functions read their configuration once, when their bundle is imported: set it before. */
+/**
+ * The functions read their configuration once, when their bundle is imported: set it before.
+ * @param {{ endpoint: string, topicArn: string, enforcerQueueArn: string }} settings
+ */
 export const configureFunctions = ({ endpoint, topicArn, enforcerQueueArn }) => {
   Object.assign(process.env, {
     AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
@@ -66,75 +79,62 @@ export const configureFunctions = ({ endpoint, topicArn, enforcerQueueArn }) => 
   });
 };
 
-/** The result or error of `run`, and every line it wrote to stdout or stderr meanwhile. One at a time: it swaps the process's streams. */
-export const captureOutput = async (run) => {
-  const lines = [];
-  const original = { out: process.stdout.write, err: process.stderr.write };
-  const tap = (chunk, encoding, callback) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    if (typeof encoding === 'function') encoding();
-    else if (typeof callback === 'function') callback();
-    return true;
-  };
-  process.stdout.write = tap;
-  process.stderr.write = tap;
-  try {
-    return { result: await run(), lines };
-  } catch (error) {
-    return { error, lines };
-  } finally {
-    process.stdout.write = original.out;
-    process.stderr.write = original.err;
-  }
-};
+/**
+ * @param {string[]} lines
+ * @returns {LogLine[]}
+ */
+const parseLogs = (lines) => lines.map((line) => parseLogLine(line) ?? { level: 'TEXT', message: line });
 
-export const parseLogs = (lines) =>
-  lines.map((line) => {
-    try {
-      return JSON.parse(line);
-    } catch {
-      return { level: 'TEXT', message: line };
-    }
-  });
+/** The enforce function's line for an object that ended in the table's column, not its missing-object warning. @param {LogLine} log */
+const inObjectTable = (log) => isObjectLine(log) && !(log.outcome === 'skipped' && log.reason === 'gone');
 
-export const lambdaContext = (functionName) => {
-  const deadline = Date.now() + FUNCTION_TIMEOUT_MS;
-  return {
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: `local-${Date.now()}-${Math.random().toString(16).slice(2)}`,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local-run',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-  };
-};
-
-/** Warnings, errors and plain text always; per-object lines only with --verbose (the tables show them). */
-export const echoLogs = (name, logs) => {
+/**
+ * Warnings, errors and plain text always; per-object lines only with --verbose (the tables show them).
+ * @param {string} name
+ * @param {LogLine[]} logs
+ */
+const echoLogs = (name, logs) => {
   for (const log of logs) {
-    const interesting = VERBOSE || log.level === 'WARN' || log.level === 'ERROR' || log.level === 'TEXT';
-    const perObject = ['object enforced', 'object not remediable', 'object not enforced'].includes(log.message);
-    if (interesting && (VERBOSE || !perObject)) say(`  [${name}] ${JSON.stringify(log)}`);
+    const interesting = VERBOSE || log['level'] === 'WARN' || log['level'] === 'ERROR' || log['level'] === 'TEXT';
+    if (interesting && (VERBOSE || !inObjectTable(log))) say(`  [${name}] ${JSON.stringify(log)}`);
   }
 };
 
 // ---------------------------------------------------------------------------------------------
 // The two functions.
 
-/** The enforce function's handler, configured from process.env as it is at import. */
-export const loadEnforce = async () => (await import(pathToFileURL(ENFORCE_BUNDLE).href)).handler;
+/**
+ * The enforce function, configured from process.env as it is now, as the event source mapping
+ * invokes it; every log line it writes is kept in `logs`.
+ * @returns {Promise<{ invoke: (event: SQSEvent) => Promise<Invocation>, logs: LogLine[] }>}
+ */
+export const loadEnforce = async () => {
+  const handler = await importHandler(ENFORCE_BUNDLE);
+  /** @type {LogLine[]} */
+  const logs = [];
+  /** @param {SQSEvent} event */
+  const invoke = async (event) => {
+    const { result, error, lines } = await captureOutput(() => handler(event, lambdaContext('enforce-object-encryption', { timeoutMs: FUNCTION_TIMEOUT_MS })));
+    const parsed = parseLogs(lines);
+    logs.push(...parsed);
+    echoLogs('enforce', parsed);
+    if (error !== undefined) say(`  [enforce] invocation failed: ${error instanceof Error ? error.message : String(error)}; the whole batch is retried`);
+    return { result, error };
+  };
+  return { invoke, logs };
+};
 
-/** One invocation of the audit, with the event its schedule sends; answers its outcome. */
+/**
+ * One invocation of the audit, with the event its schedule sends; answers its outcome.
+ * @returns {Promise<AuditOutcome>}
+ */
 export const runAudit = async () => {
-  process.env.AWS_LAMBDA_FUNCTION_NAME = 'audit-encryption';
-  const audit = await import(pathToFileURL(AUDIT_BUNDLE).href);
+  process.env['AWS_LAMBDA_FUNCTION_NAME'] = 'audit-encryption';
+  const handler = await importHandler(AUDIT_BUNDLE);
   const audited = await captureOutput(() =>
-    audit.handler({ 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString() }, lambdaContext('audit-encryption')),
+    handler({ 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString() }, lambdaContext('audit-encryption', { timeoutMs: FUNCTION_TIMEOUT_MS })),
   );
   echoLogs('audit', parseLogs(audited.lines));
-  if (audited.error) throw new Error(`the audit failed: ${audited.error.message}`);
-  return audited.result;
+  if (audited.error !== undefined) throw new Error(`the audit failed: ${audited.error instanceof Error ? audited.error.message : String(audited.error)}`);
+  return /** @type {AuditOutcome} */ (audited.result);
 };

@@ -4,12 +4,12 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_REGION } from '../../tooling/lambda-environment.mjs';
 
-export const REGION = 'us-east-1';
-/** moto's account. */
-export const ACCOUNT = '123456789012';
+export const REGION = LOCAL_REGION;
 export const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** @param {string} endpoint */
 export const clientsFor = (endpoint) => {
   const config = { region: REGION, endpoint, credentials: CREDENTIALS };
   return {

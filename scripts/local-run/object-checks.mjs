@@ -4,14 +4,36 @@ import { GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand } from '@a
 import { encryptionText } from './report.mjs';
 import { POLICY } from './sample-estate.mjs';
 
-/** Everything a remediation must leave as it was. */
+/** @import { S3Client } from '@aws-sdk/client-s3' */
+/** @import { KeyArns, SampleObject } from './sample-estate.mjs' */
+
+/**
+ * An object's encryption, headers, metadata and tags, and a digest of its bytes.
+ * @typedef {object} ObjectState
+ * @property {string | undefined} algorithm
+ * @property {string | undefined} keyArn
+ * @property {boolean} bucketKey
+ * @property {string | undefined} versionId
+ * @property {string} sha256
+ * @property {string | undefined} contentType
+ * @property {string | undefined} cacheControl
+ * @property {string} metadata
+ * @property {string} tags
+ */
+
+/** Everything a remediation must leave as it was. @type {readonly (keyof ObjectState)[]} */
 const INTACT_FIELDS = ['sha256', 'contentType', 'cacheControl', 'metadata', 'tags'];
 
-/** An object's encryption, headers, metadata and tags, and a digest of its bytes. */
+/**
+ * @param {S3Client} s3
+ * @param {{ bucket: string, key: string }} object
+ * @returns {Promise<ObjectState>}
+ */
 export const snapshot = async (s3, { bucket, key }) => {
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!object.Body) throw new Error(`GetObject s3://${bucket}/${key} returned no body`);
   const bytes = await object.Body.transformToByteArray();
   return {
     algorithm: head.ServerSideEncryption,
@@ -26,9 +48,17 @@ export const snapshot = async (s3, { bucket, key }) => {
   };
 };
 
+/** @param {SampleObject} object */
 const isExempt = (object) => POLICY.exemptions.some((rule) => rule.bucket === object.bucket && object.key.startsWith(rule.prefix));
 
-/** What must be true after the run; an empty list means it is. DSSE-KMS is never downgraded. */
+/**
+ * What must be true after the run; an empty list means it is. DSSE-KMS is never downgraded.
+ * @param {SampleObject} object
+ * @param {ObjectState} before
+ * @param {ObjectState} after
+ * @param {KeyArns} keys
+ * @returns {string[]}
+ */
 export const problemsOf = (object, before, after, keys) => {
   const problems = [];
   if (isExempt(object)) {

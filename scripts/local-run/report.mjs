@@ -1,24 +1,41 @@
-// What the run prints: tables sized for terminals (CJK characters take two columns), encryption in
-// words, each object's outcome as the enforce function logged it, and on-call's summary.
+// What the run prints: tables sized for terminals (tooling/text-table.mjs), encryption in words,
+// each object's outcome as the enforce function logged it, and on-call's summary.
+import { isObjectLine } from '../../tooling/enforce-log.mjs';
+import { renderTable } from '../../tooling/text-table.mjs';
 import { KEYS } from './sample-estate.mjs';
+
+/** @import { Message } from '@aws-sdk/client-sqs' */
+/** @import { ObjectLogLine } from '../../tooling/enforce-log.mjs' */
+/** @import { KeyArns, SampleObject } from './sample-estate.mjs' */
+/** @import { ObjectState } from './object-checks.mjs' */
+/** @import { NotificationDocument } from '../../shared/audit/audit-notifications.js' */
+/** @import { ObjectAlert } from '../../functions/enforce-object-encryption/object-alerts.js' */
 
 export const say = (line = '') => process.stdout.write(`${line}\n`);
 
-const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60\uffe0-\uffe6]/u;
-const width = (text) => [...text].reduce((sum, character) => sum + (WIDE.test(character) ? 2 : 1), 0);
+/**
+ * @param {readonly string[]} headers
+ * @param {readonly (readonly string[])[]} rows
+ */
+export const table = (headers, rows) => renderTable(headers, rows, { headerRule: true });
 
-export const table = (headers, rows) => {
-  const widths = headers.map((header, column) => Math.max(width(header), ...rows.map((row) => width(row[column]))));
-  const line = (cells) => cells.map((cell, column) => cell + ' '.repeat(widths[column] - width(cell))).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-};
-
+/**
+ * @param {string | undefined} arn
+ * @param {KeyArns} keys
+ */
 const keyName = (arn, keys) => {
   if (arn === undefined) return 'aws/s3';
   const entry = Object.entries(keys).find(([, keyArn]) => keyArn === arn);
-  return entry ? (entry[0] === 'required' ? 'required key' : KEYS[entry[0]].alias.replace('alias/', '')) : arn;
+  if (!entry) return arn;
+  const [name] = entry;
+  return name === 'required' ? 'required key' : KEYS[/** @type {keyof typeof KEYS} */ (name)].alias.replace('alias/', '');
 };
 
+/**
+ * @param {ObjectState} state
+ * @param {KeyArns} keys
+ * @returns {string}
+ */
 export const encryptionText = (state, keys) => {
   switch (state.algorithm) {
     case undefined:
@@ -34,13 +51,17 @@ export const encryptionText = (state, keys) => {
   }
 };
 
-/** The function's own account of an object, from its log lines: the write if there was one, else the last word. */
+/**
+ * The function's own account of an object, from its log lines: the write if there was one, else the last word.
+ * @param {SampleObject} object
+ * @param {Record<string, unknown>[]} logs
+ */
 export const outcomeText = (object, logs) => {
-  const lines = logs.filter((log) => log.bucket === object.bucket && log.key === object.key && log.outcome);
+  const lines = logs.filter(isObjectLine).filter((log) => log.bucket === object.bucket && log.key === object.key);
   if (lines.length === 0) return 'no outcome logged for this key';
   const remediated = lines.find((log) => log.outcome === 'remediated');
   const retries = lines.filter((log) => log.outcome === 'failed').length;
-  const last = remediated ?? lines.at(-1);
+  const last = /** @type {ObjectLogLine} */ (remediated ?? lines.at(-1));
   const text =
     last.outcome === 'remediated'
       ? `remediated (${last.strategy})`
@@ -52,21 +73,30 @@ export const outcomeText = (object, logs) => {
   return retries > 0 && last.outcome !== 'failed' ? `${text} after ${retries} failure(s)` : text;
 };
 
-/** Notices by S3 event name, from the function's log lines. */
+/**
+ * Notices by S3 event name, from the function's log lines.
+ * @param {Record<string, unknown>[]} logs
+ */
 export const eventsHandled = (logs) => {
+  /** @type {Map<string, number>} */
   const counts = new Map();
   for (const log of logs) {
-    const name = log.outcome ? log.eventName : log.message === 'notice acknowledged without work' ? 's3:TestEvent and other non-object notices' : undefined;
+    const name = isObjectLine(log) ? log.eventName : log['message'] === 'notice acknowledged without work' ? 's3:TestEvent and other non-object notices' : undefined;
     if (name) counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return counts.size === 0 ? 'none' : [...counts.entries()].map(([name, count]) => `${count} ${name}`).join(', ');
 };
 
+/** @typedef {{ kind: 'object-alerts', alerts: readonly ObjectAlert[] }} ObjectAlertsDocument */
+
+/** @param {Message[]} messages */
 export const printOnCall = (messages) => {
+  /** @type {{ subject: string | undefined, document: NotificationDocument }[]} */
   const audit = [];
+  /** @type {{ subject: string | undefined, document: ObjectAlertsDocument }[]} */
   const alerts = [];
   for (const message of messages) {
-    const envelope = JSON.parse(message.Body);
+    const envelope = JSON.parse(message.Body ?? '{}');
     const document = JSON.parse(envelope.Message);
     if (document.kind === 'object-alerts') alerts.push({ subject: envelope.Subject, document });
     else audit.push({ subject: envelope.Subject, document });

@@ -5,8 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { CreateAliasCommand, CreateKeyCommand, EnableKeyRotationCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 
+/** @import { KMSClient } from '@aws-sdk/client-kms' */
+/** @import { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3' */
+
 export const MIB = 1024 ** 2;
 
+/** @typedef {{ alias: string, rotation: boolean, description: string }} SampleKey */
+
+/** @satisfies {Record<string, SampleKey>} */
 export const KEYS = {
   required: { alias: 'alias/enforcer-required', rotation: true, description: 'the key every object must be under' },
   partner: { alias: 'alias/partner-data', rotation: false, description: "a partner team's key" },
@@ -15,11 +21,23 @@ export const KEYS = {
 export const REPORTS_BUCKET = 'acme-enforcer-reports';
 export const POLICY = { exemptions: [{ bucket: 'acme-media', prefix: 'tmp/' }] };
 
+/** Key ARNs by their name in KEYS. @typedef {Record<keyof typeof KEYS, string>} KeyArns */
+
 /**
  * `events`: how the bucket's object-created events reach the enforcer (event-wiring.mjs).
  * `tlsOnly`: set after the run (applyTlsOnlyPolicies), because moto evaluates a Deny without its
  * condition, so a TLS-only policy would refuse every request.
+ * @typedef {object} SampleBucket
+ * @property {string} name
+ * @property {string} what
+ * @property {'notification' | 'eventBridge'} events
+ * @property {{ SSEAlgorithm: ServerSideEncryption, key?: keyof typeof KEYS }} [defaultEncryption]
+ * @property {boolean} [bucketKey]
+ * @property {boolean} [tlsOnly]
+ * @property {boolean} [versioned]
  */
+
+/** @type {SampleBucket[]} */
 export const BUCKETS = [
   { name: 'acme-media', what: 'default SSE-S3; tmp/ exempt by POLICY', events: 'notification', defaultEncryption: { SSEAlgorithm: 'AES256' } },
   { name: 'acme-finance', what: 'default SSE-KMS under the required key, bucket key on; TLS-only bucket policy', events: 'notification', defaultEncryption: { SSEAlgorithm: 'aws:kms', key: 'required' }, bucketKey: true, tlsOnly: true },
@@ -42,13 +60,24 @@ const AWKWARD = [
   { key: 'times/12:30 run.log', contentType: 'text/plain', team: 'platform' },
 ];
 
-/** How each object is uploaded: `default` sends no encryption header and gets the bucket's default. */
+/**
+ * @typedef {object} SampleObject
+ * @property {string} bucket
+ * @property {string} key
+ * @property {Upload} upload How it is uploaded: `default` sends no encryption header and gets the bucket's default.
+ * @property {string} contentType
+ * @property {string} team
+ * @property {number} [sizeBytes]
+ */
+/** @typedef {'default' | 'none' | 'sse-s3' | 'kms-partner' | 'kms-required' | 'dsse-partner' | 'dsse-required'} Upload */
+
+/** @type {SampleObject[]} */
 export const OBJECTS = [
   { bucket: 'acme-media', key: 'uploads/cat photo.jpg', upload: 'default', contentType: 'image/jpeg', team: 'marketing' },
   { bucket: 'acme-media', key: 'uploads/Q1 2026+draft/Résumé 日本.txt', upload: 'sse-s3', contentType: 'text/plain; charset=utf-8', team: 'hr' },
   { bucket: 'acme-media', key: 'videos/launch film.mp4', upload: 'default', contentType: 'video/mp4', team: 'marketing', sizeBytes: 6 * MIB },
   { bucket: 'acme-media', key: 'tmp/scratch upload.bin', upload: 'default', contentType: 'application/octet-stream', team: 'marketing' },
-  ...AWKWARD.map((object) => ({ bucket: 'acme-media', upload: 'default', ...object })),
+  ...AWKWARD.map(/** @returns {SampleObject} */ (object) => ({ bucket: 'acme-media', upload: 'default', ...object })),
   { bucket: 'acme-finance', key: 'ledger/2026/März+Q1.csv', upload: 'default', contentType: 'text/csv', team: 'finance' },
   { bucket: 'acme-finance', key: 'ledger/partner feed.json', upload: 'kms-partner', contentType: 'application/json', team: 'finance' },
   { bucket: 'acme-partner-exchange', key: 'inbound/order 1001.json', upload: 'default', contentType: 'application/json', team: 'partners' },
@@ -57,12 +86,17 @@ export const OBJECTS = [
   { bucket: 'acme-archive', key: '2019/backup 01.tar', upload: 'none', contentType: 'application/x-tar', team: 'platform' },
   { bucket: 'acme-archive', key: '2019/Ünïcödé + spaces.log', upload: 'dsse-required', contentType: 'text/plain', team: 'platform' },
   { bucket: 'acme-archive', key: '2020/legacy+export.dat', upload: 'sse-s3', contentType: 'application/octet-stream', team: 'platform' },
-  ...AWKWARD.map((object, index) => ({ bucket: 'acme-uploads', upload: index % 2 === 0 ? 'sse-s3' : 'none', ...object })),
+  ...AWKWARD.map(/** @returns {SampleObject} */ (object, index) => ({ bucket: 'acme-uploads', upload: index % 2 === 0 ? 'sse-s3' : 'none', ...object })),
   { bucket: 'acme-uploads', key: 'uploads/Q1 2026+draft/Résumé 日本.txt', upload: 'none', contentType: 'text/plain; charset=utf-8', team: 'hr' },
   { bucket: 'acme-uploads', key: 'ledger/2026/März+Q1.csv', upload: 'sse-s3', contentType: 'text/csv', team: 'finance' },
   { bucket: 'acme-uploads', key: 'inbound/contrat signé+annexe.pdf', upload: 'sse-s3', contentType: 'application/pdf', team: 'legal' },
 ];
 
+/**
+ * @param {Upload} upload
+ * @param {KeyArns} keys
+ * @returns {{ ServerSideEncryption?: ServerSideEncryption, SSEKMSKeyId?: string, BucketKeyEnabled?: boolean }}
+ */
 const uploadEncryption = (upload, keys) => {
   switch (upload) {
     case 'default':
@@ -84,6 +118,7 @@ const uploadEncryption = (upload, keys) => {
   }
 };
 
+/** @param {string} bucket */
 const tlsOnlyPolicy = (bucket) =>
   JSON.stringify({
     Version: '2012-10-17',
@@ -99,18 +134,28 @@ const tlsOnlyPolicy = (bucket) =>
     ],
   });
 
-/** Key ARNs by name (`required`, `partner`). */
+/**
+ * @param {KMSClient} kms
+ * @returns {Promise<KeyArns>}
+ */
 export const createKeys = async (kms) => {
+  /** @type {Partial<KeyArns>} */
   const keys = {};
-  for (const [name, spec] of Object.entries(KEYS)) {
+  for (const name of /** @type {(keyof typeof KEYS)[]} */ (Object.keys(KEYS))) {
+    const spec = KEYS[name];
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: spec.description }));
+    if (!KeyMetadata?.Arn) throw new Error('CreateKey returned no ARN');
     await kms.send(new CreateAliasCommand({ AliasName: spec.alias, TargetKeyId: KeyMetadata.KeyId }));
     if (spec.rotation) await kms.send(new EnableKeyRotationCommand({ KeyId: KeyMetadata.KeyId, RotationPeriodInDays: 365 }));
     keys[name] = KeyMetadata.Arn;
   }
-  return keys;
+  return /** @type {KeyArns} */ (keys);
 };
 
+/**
+ * @param {S3Client} s3
+ * @param {KeyArns} keys
+ */
 export const createBuckets = async (s3, keys) => {
   for (const bucket of BUCKETS) {
     await s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
@@ -129,7 +174,11 @@ export const createBuckets = async (s3, keys) => {
   }
 };
 
-/** Uploads every object; their events are only wired if the buckets' notifications are set first. */
+/**
+ * Uploads every object; their events are only wired if the buckets' notifications are set first.
+ * @param {S3Client} s3
+ * @param {KeyArns} keys
+ */
 export const uploadObjects = async (s3, keys) => {
   for (const object of OBJECTS) {
     const body = object.sizeBytes ? randomBytes(object.sizeBytes) : Buffer.from(`${object.team} data for ${object.key}\n${'x'.repeat(200)}\n`);
@@ -148,7 +197,10 @@ export const uploadObjects = async (s3, keys) => {
   }
 };
 
-/** Set only after enforcement: moto would apply the Deny without its condition and refuse every request. */
+/**
+ * Set only after enforcement: moto would apply the Deny without its condition and refuse every request.
+ * @param {S3Client} s3
+ */
 export const applyTlsOnlyPolicies = async (s3) => {
   for (const bucket of BUCKETS.filter((candidate) => candidate.tlsOnly)) {
     await s3.send(new PutBucketPolicyCommand({ Bucket: bucket.name, Policy: tlsOnlyPolicy(bucket.name) }));

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseLogLine } from '../../../tooling/lambda-environment.mjs';
 
 export interface BundleRun {
   /** What the handler returned (undefined when it threw). */
@@ -16,29 +18,7 @@ export interface BundleRun {
   readonly stderr: string;
 }
 
-const RUNNER = `
-import { readFileSync, writeFileSync } from 'node:fs';
-const [bundle, eventFile, outFile] = process.argv.slice(2);
-const event = JSON.parse(readFileSync(eventFile, 'utf8'));
-const context = {
-  functionName: process.env.TEST_FUNCTION_NAME ?? 'enforce-object-encryption',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:' + (process.env.TEST_FUNCTION_NAME ?? 'enforce-object-encryption'),
-  memoryLimitInMB: '512',
-  awsRequestId: 'integration-' + Date.now(),
-  logGroupName: '/aws/lambda/test',
-  logStreamName: 'test',
-  getRemainingTimeInMillis: () => 300000,
-  callbackWaitsForEmptyEventLoop: true,
-};
-try {
-  const { handler } = await import(bundle);
-  const result = await handler(event, context);
-  writeFileSync(outFile, JSON.stringify({ result }));
-} catch (error) {
-  writeFileSync(outFile, JSON.stringify({ error: String(error && error.message || error) }));
-}
-`;
+const INVOKE_ONCE = fileURLToPath(new URL('../../../tooling/invoke-bundle-once.mjs', import.meta.url));
 
 /** Under the integration tier's 60 s test timeout. */
 const BUNDLE_RUN_LIMIT_MS = 50_000;
@@ -54,14 +34,12 @@ export const invokeBundle = async (
 ): Promise<BundleRun> => {
   const dir = mkdtempSync(join(tmpdir(), 'enforcer-invoke-'));
   try {
-    const runner = join(dir, 'runner.mjs');
     const eventFile = join(dir, 'event.json');
     const outFile = join(dir, 'out.json');
-    writeFileSync(runner, RUNNER);
     writeFileSync(eventFile, JSON.stringify(event));
     const bundle = resolve('dist', functionName, 'index.mjs');
-    const child = spawn(process.execPath, [runner, bundle, eventFile, outFile], {
-      env: { PATH: process.env['PATH'] ?? '', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_LAMBDA_FUNCTION_NAME: functionName, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', TEST_FUNCTION_NAME: functionName, ...env },
+    const child = spawn(process.execPath, [INVOKE_ONCE, functionName, bundle, eventFile, outFile], {
+      env: { PATH: process.env['PATH'] ?? '', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_LAMBDA_FUNCTION_NAME: functionName, AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -77,16 +55,10 @@ export const invokeBundle = async (
     } catch {
       throw new Error(`bundle run for ${functionName} ended with code ${code} and no result:\n${stderr}\n${stdout}`);
     }
-    const logs = `${stdout}\n${stderr}`
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .flatMap((line) => {
-        try {
-          return [JSON.parse(line) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      });
+    const logs = `${stdout}\n${stderr}`.split('\n').flatMap((line) => {
+      const log = parseLogLine(line);
+      return log ? [log] : [];
+    });
     return { result: outcome.result, ...(outcome.error !== undefined ? { error: outcome.error } : {}), logs, stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });

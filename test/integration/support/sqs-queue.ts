@@ -1,12 +1,5 @@
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type Message,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { drainQueue } from '../../../tooling/sqs-event-source.mjs';
 
 /** A message as the test received it from moto's SQS: what Lambda's SQS poller would hand over. */
 export interface ReceivedMessage {
@@ -54,21 +47,7 @@ export const createTestQueue = async (sqs: SQSClient, name: string): Promise<Tes
       return MessageId;
     },
     async drain() {
-      const all: ReceivedMessage[] = [];
-      for (;;) {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, AttributeNames: ['All'] }),
-        );
-        if (Messages.length === 0) return all;
-        const received = Messages.map(toReceived);
-        all.push(...received);
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: url,
-            Entries: received.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receiptHandle })),
-          }),
-        );
-      }
+      return (await drainQueue(sqs, url)).map(toReceived);
     },
   };
 };
