@@ -3,26 +3,12 @@
 // the keys the buckets name), the reports bucket and the findings topic. Deterministic.
 import { Buffer } from 'node:buffer';
 import { answer, el, kmsAnswer, kmsError, s3Error, xml } from './simulated-aws.mjs';
+import { tlsOnlyPolicy } from '../../tooling/sample-policies.mjs';
 
 /** @import { Answer, CommandInput } from './simulated-aws.mjs' */
 
 const CREATED = '2025-01-01T00:00:00.000Z';
 
-/** @param {string} bucket */
-const tlsOnlyPolicy = (bucket) =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-    ],
-  });
 
 /** @param {string} account */
 const keyPolicy = (account) =>

@@ -4,6 +4,7 @@ import { Buffer } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { CreateAliasCommand, CreateKeyCommand, EnableKeyRotationCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { tlsOnlyPolicy } from '../../tooling/sample-policies.mjs';
 
 /** @import { KMSClient } from '@aws-sdk/client-kms' */
 /** @import { S3Client, ServerSideEncryption } from '@aws-sdk/client-s3' */
@@ -118,21 +119,6 @@ const uploadEncryption = (upload, keys) => {
   }
 };
 
-/** @param {string} bucket */
-const tlsOnlyPolicy = (bucket) =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-    ],
-  });
 
 /**
  * @param {KMSClient} kms
