@@ -20,14 +20,27 @@ import {
   assembleReliabilityDocument,
   sectionFileName,
 } from './reliability-docs/sections.mjs';
+import { motoUnavailableReason } from '../tooling/moto-server.mjs';
+
+/** @import { ReliabilitySection } from './reliability-docs/sections.mjs' */
+
+/**
+ * Where a section of the document came from this time.
+ * @typedef {{ section: ReliabilitySection, kind: 'fresh' | 'kept' | 'missing', origin: string }} Origin
+ */
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(ROOT);
 
+/** @param {string} text */
 const say = (text) => process.stdout.write(`docs:reliability: ${text}\n`);
+/** @param {string} path */
 const shown = (path) => relative(ROOT, path);
+/** @param {string} path */
 const read = (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+/** @param {ReliabilitySection} section */
 const freshPath = (section) => join(SECTIONS_DIRECTORY, sectionFileName(section.id));
+/** @param {ReliabilitySection} section */
 const committedPath = (section) => join(COMMITTED_SECTIONS_DIRECTORY, sectionFileName(section.id));
 
 const args = process.argv.slice(2);
@@ -38,16 +51,15 @@ if (unknown.length > 0) {
 }
 const run = !args.includes('--no-run');
 
-/** Null when moto's server can run here; otherwise why not. The same probe as the integration tier's. */
-const motoMissing = () => {
-  const probe = spawnSync('python3', ['-c', 'import moto.server, flask'], { encoding: 'utf8' });
-  if (probe.error) return 'python3 was not found';
-  return probe.status === 0 ? null : "moto's server is not installed for python3";
-};
-
+/** @param {readonly ReliabilitySection[]} sections */
 const suitesOf = (sections) => [...new Set(sections.map((section) => section.suite))];
 
-/** Runs a command in the foreground; true when it succeeded. */
+/**
+ * Runs a command in the foreground; true when it succeeded.
+ * @param {string} command
+ * @param {string[]} commandArgs
+ * @returns {boolean}
+ */
 const step = (command, commandArgs) => {
   say(`running ${[command, ...commandArgs].join(' ')}`);
   const result = spawnSync(command, commandArgs, { stdio: 'inherit' });
@@ -55,32 +67,34 @@ const step = (command, commandArgs) => {
   return result.status === 0;
 };
 
+/** @type {string[]} */
 const failures = [];
 /** The sections taken from .reliability/; every other one keeps its committed text. */
 let produced = RELIABILITY_SECTIONS;
 if (run) {
   const inProcess = RELIABILITY_SECTIONS.filter((section) => section.project !== 'integration');
   const integration = RELIABILITY_SECTIONS.filter((section) => section.project === 'integration');
-  const missing = motoMissing();
-  produced = missing === null ? RELIABILITY_SECTIONS : inProcess;
+  // The same probe as the integration tier's: undefined when moto's server can run here, otherwise why not.
+  const missing = motoUnavailableReason();
+  produced = missing === undefined ? RELIABILITY_SECTIONS : inProcess;
   // Only what this run writes is taken: a section left by an earlier run must not pass for a fresh one.
   for (const section of produced) rmSync(freshPath(section), { force: true });
 
   if (!step('npx', ['vitest', 'run', '--project', 'unit', '--project', 'property', ...suitesOf(inProcess)])) {
     failures.push('the unit and property suites');
   }
-  if (missing === null) {
+  if (missing === undefined) {
     // The integration suite runs the built bundle.
     if (!step('npm', ['run', 'build']) || !step(process.execPath, ['test/integration/run-integration.mjs', ...suitesOf(integration)])) {
       failures.push('the integration suite');
     }
   } else {
-    say(`integration suite not run: ${missing} (pip install "moto[server]"); the ${integration.map((section) => section.id).join(' and ')} sections keep their committed text`);
+    say(`integration suite not run: ${missing}; the ${integration.map((section) => section.id).join(' and ')} sections keep their committed text`);
   }
 }
 
 mkdirSync(COMMITTED_SECTIONS_DIRECTORY, { recursive: true });
-const origins = RELIABILITY_SECTIONS.map((section) => {
+const origins = RELIABILITY_SECTIONS.map(/** @returns {Origin} */ (section) => {
   const fresh = produced.includes(section) ? read(freshPath(section)) : undefined;
   if (fresh !== undefined) {
     writeFileSync(committedPath(section), fresh);
@@ -95,6 +109,7 @@ writeFileSync(RELIABILITY_DOCUMENT, assembleReliabilityDocument((id) => read(joi
 
 const width = Math.max(...origins.map(({ section }) => shown(committedPath(section)).length));
 for (const { section, origin } of origins) process.stdout.write(`  ${shown(committedPath(section)).padEnd(width)}  ${origin}\n`);
+/** @param {Origin['kind']} kind */
 const count = (kind) => origins.filter((item) => item.kind === kind).length;
 say(`wrote ${shown(RELIABILITY_DOCUMENT)}: ${count('fresh')} of ${origins.length} sections new, ${count('kept')} as committed${count('missing') > 0 ? `, ${count('missing')} missing` : ''}`);
 if (failures.length > 0) {

@@ -2,8 +2,8 @@
 // (with --expose-gc), one audit size per process so memory figures do not mix:
 //   node --expose-gc audit-figures.mjs <result.json> '{"buckets":1000,"keys":100,"latencyMs":20,"seedFile":"…","retainedProbeMs":100}'
 // The audit use case (auditAccount) runs with the real adapters over real SDK clients whose HTTP
-// handler is the simulated account of bench/lib, composed as functions/audit-encryption/handler.ts
-// composes it, with configuration from the real loader. Each measured run is a cold process, as a
+// handler is the simulated account of bench/lib, composed by auditServices as the function and the
+// CLI compose it, with configuration from the real loader. Each measured run is a cold process, as a
 // nightly invocation is; it reads the previous night's report, left by a seeding run (given a
 // `seedFile` that does not exist yet, the process runs the first night without latency and saves
 // its reports there).
@@ -16,17 +16,29 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { GetBucketEncryptionCommand, GetBucketNotificationConfigurationCommand, GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { auditAccount } from '../../functions/audit-encryption/audit-account.ts';
+import { auditServices } from '../../functions/audit-encryption/audit-services.ts';
 import { powertoolsAuditRecorder } from '../../functions/audit-encryption/powertools-audit-recorder.ts';
-import { KmsKeyInspector } from '../../shared/adapters/kms-key-inspector.ts';
-import { S3BucketEncryptionWriter } from '../../shared/adapters/s3-bucket-encryption-writer.ts';
-import { S3BucketInspector } from '../../shared/adapters/s3-bucket-inspector.ts';
 import { LocalReportSpool } from '../../shared/adapters/local-report-spool.ts';
-import { S3ReportStore } from '../../shared/adapters/s3-report-store.ts';
-import { SNS_MESSAGE_BUDGET_BYTES, SnsNotificationPublisher, snsMessageBytes } from '../../shared/adapters/sns-notification-publisher.ts';
+import { SnsNotificationPublisher } from '../../shared/adapters/sns-notification-publisher.ts';
 import { loadAuditConfig } from '../../shared/config/audit-config.ts';
 import { createTelemetry } from '../../shared/observability/powertools.ts';
 import { CallCounter, simulatedClient } from '../lib/simulated-aws.mjs';
 import { SimulatedAccount } from '../lib/simulated-account.mjs';
+
+/** @import { AuditRecorder } from '../../functions/audit-encryption/audit-recorder.ts' */
+/** @import { AccountClients } from '../../functions/audit-encryption/audit-services.ts' */
+/** @import { CommandInput } from '../lib/simulated-aws.mjs' */
+
+/**
+ * The options bench/sections/audit.mjs passes, as JSON.
+ * @typedef {object} AuditFiguresOptions
+ * @property {number} buckets
+ * @property {number} keys
+ * @property {number} latencyMs Every call's latency on the measured night.
+ * @property {string} [seedFile] The previous night's reports: written by the seeding run when absent, read by a measured one.
+ * @property {number} [retainedProbeMs] A probe run: a full GC at this interval, to read the heap the audit retains.
+ * @property {boolean} [sdkCeiling] Measure the SDK's ceiling for the bucket reads instead of an audit.
+ */
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -34,7 +46,7 @@ const QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:object-created`;
 
 const [resultFile, options = '{}'] = process.argv.slice(2);
 if (!resultFile) throw new Error('usage: audit-figures.mjs <result.json> [options]');
-const { buckets, keys, latencyMs, seedFile, retainedProbeMs, sdkCeiling } = JSON.parse(options);
+const { buckets, keys, latencyMs, seedFile, retainedProbeMs, sdkCeiling } = /** @type {AuditFiguresOptions} */ (JSON.parse(options));
 
 const account = new SimulatedAccount({ buckets, keys, region: REGION, account: ACCOUNT, queueArn: QUEUE_ARN });
 const config = loadAuditConfig({
@@ -44,6 +56,8 @@ const config = loadAuditConfig({
   REPORTS_BUCKET: 'bench-audit-reports',
   ENFORCER_QUEUE_ARN: QUEUE_ARN,
 });
+// Without a reports bucket the audit would run without reports, and a measured night would have no previous report to read.
+if (config.reportsBucket === undefined) throw new Error('audit-figures.mjs: the bench configuration has no reports bucket (REPORTS_BUCKET); the audit figures need one');
 
 // Memory is sampled on a timer (every 20 ms) and at every 16th request, so the busy stretches between requests are
 // seen too, without the sampling itself becoming a noticeable share of the audit's CPU.
@@ -56,26 +70,46 @@ const sample = () => {
 let latency = 0;
 const counter = new CallCounter();
 let requests = 0;
+/**
+ * @param {string} command
+ * @param {CommandInput} input
+ */
 const respond = (command, input) => {
   if ((requests += 1) % 16 === 0) sample();
   return account.respond(command, input);
 };
+/**
+ * One client per region, made on first use, as shared/aws/aws-clients.ts makes them.
+ * @template {S3Client | KMSClient} C
+ * @param {new (config: any) => C} ClientClass
+ * @returns {(region: string) => C}
+ */
 const regional = (ClientClass) => {
+  /** @type {Map<string, C>} */
   const clients = new Map();
   return (region) => {
-    if (!clients.has(region)) clients.set(region, simulatedClient(ClientClass, { region, latencyMs: () => latency, respond, counter }));
-    return clients.get(region);
+    let client = clients.get(region);
+    if (!client) {
+      client = simulatedClient(ClientClass, { region, latencyMs: () => latency, respond, counter });
+      clients.set(region, client);
+    }
+    return client;
   };
 };
 const s3In = regional(S3Client);
 const kmsIn = regional(KMSClient);
 const sns = simulatedClient(SNSClient, { region: REGION, latencyMs: () => latency, respond, counter });
-const keyInspector = new KmsKeyInspector(kmsIn);
 const { logger, metrics } = createTelemetry('audit-encryption');
 
-// Phase boundaries, read from the recorder the use case reports to.
-const marks = {};
+// Phase boundaries, read from the recorder the use case reports to. NaN until reached: a phase whose
+// boundary never came is null in the result.
+const marks = { started: NaN, factsGathered: NaN, runCompleted: NaN, returned: NaN };
+/** @param {keyof typeof marks} name */
 const mark = (name) => (marks[name] = performance.now());
+/**
+ * @param {AuditRecorder} recorder
+ * @returns {AuditRecorder}
+ */
 const marking = (recorder) => ({
   ...recorder,
   // Called once the last bucket and key are checked: the streaming part of the run ends there.
@@ -89,30 +123,30 @@ const marking = (recorder) => ({
   },
 });
 
-const dependencies = {
-  sources: { buckets: new S3BucketInspector(s3In, config.aws.region), keys: keyInspector, concurrency: config.concurrency },
-  writers: { bucketEncryption: new S3BucketEncryptionWriter(s3In, ACCOUNT), keyRotation: keyInspector },
-  reports: {
-    store: new S3ReportStore(s3In(config.aws.region), config.reportsBucket, ACCOUNT),
-    bucket: config.reportsBucket,
-    prefix: config.reportsPrefix,
-    openSpool: () => new LocalReportSpool(),
-  },
+/** @type {AccountClients} */
+const clients = { s3In, kmsIn };
+// The account audits itself and keeps its reports, as the function does.
+const dependencies = auditServices({
+  settings: config,
+  audited: { accountId: ACCOUNT, clients },
+  reportsOwner: { accountId: ACCOUNT, clients },
   publisher: new SnsNotificationPublisher(sns, config.findingsTopicArn),
-  measure: snsMessageBytes,
-  budgetBytes: SNS_MESSAGE_BUDGET_BYTES,
   recorder: marking(powertoolsAuditRecorder(logger, metrics)),
-  context: { accountId: ACCOUNT, homeRegion: config.aws.region, policy: config.policy, settings: config.audit, enforcer: config.enforcer },
-};
+  openSpool: () => new LocalReportSpool(),
+});
 
+/** @param {number} day */
 const night = (day) => new Date(Date.UTC(2025, 0, day, 3, 0, 0));
 
-/** The first night, without latency: its reports are what the measured night reads. */
-const seed = async () => {
+/**
+ * The first night, without latency: its reports are what the measured night reads.
+ * @param {string} file Where they are saved: the seed file.
+ */
+const seed = async (file) => {
   const started = performance.now();
   await auditAccount(dependencies, night(1));
   const wallMs = performance.now() - started;
-  writeFileSync(seedFile, JSON.stringify([...account.reports].map(([key, body]) => [key, body.toString('utf8')])));
+  writeFileSync(file, JSON.stringify([...account.reports].map(([key, body]) => [key, body.toString('utf8')])));
   return { seeded: account.reports.size, wallMs, calls: counter.total };
 };
 
@@ -179,12 +213,17 @@ const measure = async () => {
  */
 const ceiling = async () => {
   const s3 = s3In(REGION);
+  /**
+   * @param {typeof GetBucketEncryptionCommand | typeof GetBucketPolicyCommand | typeof GetBucketNotificationConfigurationCommand} Command
+   * @param {string} Bucket
+   */
   const read = (Command, Bucket) => s3.send(new Command({ Bucket })).catch(() => undefined);
+  /** @param {string[]} names */
   const readAll = async (names) => {
     let next = 0;
     const worker = async () => {
       while (next < names.length) {
-        const Bucket = names[next++];
+        const Bucket = /** @type {string} */ (names[next++]);
         await Promise.all([read(GetBucketEncryptionCommand, Bucket), read(GetBucketPolicyCommand, Bucket), read(GetBucketNotificationConfigurationCommand, Bucket)]);
       }
     };
@@ -198,4 +237,4 @@ const ceiling = async () => {
   return { buckets, latencyMs, concurrency: config.concurrency, wallMs: performance.now() - started };
 };
 
-writeFileSync(resultFile, JSON.stringify(await (sdkCeiling ? ceiling() : seedFile && !existsSync(seedFile) ? seed() : measure())));
+writeFileSync(resultFile, JSON.stringify(await (sdkCeiling ? ceiling() : seedFile && !existsSync(seedFile) ? seed(seedFile) : measure())));

@@ -3,6 +3,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** @import { ReliabilitySection, ReliabilitySectionId } from './sections.d.mts' */
+
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Where a suite writes its section when it runs. Ignored by git: a test run leaves the work tree as it was. */
@@ -15,6 +17,7 @@ export const RELIABILITY_DOCUMENT = join(ROOT, 'docs', 'RELIABILITY.md');
 /**
  * In document order. A section with `within` is a subsection of that one, placed right after it. `project` is the vitest
  * project that runs `suite`; the integration one needs moto's server.
+ * @type {readonly ReliabilitySection[]}
  */
 export const RELIABILITY_SECTIONS = Object.freeze([
   { id: 'fault-injection', title: 'Fault injection: every AWS call × every fault × every trigger', project: 'unit', suite: 'test/unit/reliability/fault-injection.test.ts' },
@@ -27,12 +30,21 @@ export const RELIABILITY_SECTIONS = Object.freeze([
   { id: 'audit-policy-fuzz', title: 'The nightly audit: generated bucket and key policies', project: 'property', suite: 'test/property/reliability/audit-policy-fuzz.test.ts' },
 ]);
 
+/**
+ * @param {ReliabilitySectionId} id
+ * @returns {string}
+ */
 export const sectionFileName = (id) => `${id}.md`;
 
+/** @param {ReliabilitySection} section */
 const placeholder = (section) =>
   `_Not produced yet: \`npm run docs:reliability\` writes it from ${section.suite}${section.project === 'integration' ? ', which needs moto\'s server' : ''}._`;
 
-/** The whole document, from `sectionText(id)`: a section's Markdown, or undefined where there is none. */
+/**
+ * The whole document, from `sectionText(id)`: a section's Markdown, or undefined where there is none.
+ * @param {(id: ReliabilitySectionId) => string | undefined} sectionText
+ * @returns {string}
+ */
 export const assembleReliabilityDocument = (sectionText) => {
   const parts = [
     '# Reliability',
@@ -46,6 +58,7 @@ export const assembleReliabilityDocument = (sectionText) => {
     '(`functions/audit-encryption`).',
     '',
   ];
+  /** @param {ReliabilitySection} section */
   const body = (section) => sectionText(section.id)?.trim() || placeholder(section);
   for (const section of RELIABILITY_SECTIONS.filter((item) => item.within === undefined)) {
     parts.push(`## ${section.title}`, '', body(section), '');
