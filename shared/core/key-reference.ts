@@ -5,7 +5,8 @@
 export type KeyReferenceForm = 'key-arn' | 'alias-arn' | 'key-id' | 'alias-name';
 
 const PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)';
-const REGION = '[a-z]{2}(-[a-z]+)+-\\d+';
+// Region names start with two letters (us-east-1), or four in the European Sovereign Cloud (eusc-de-east-1).
+const REGION = '[a-z]{2,4}(-[a-z]+)+-\\d+';
 const KEY_ID = '(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ALIAS_NAME = 'alias/[a-zA-Z0-9/_-]{1,250}';
 
