@@ -57,6 +57,9 @@ export const assembleReliabilityDocument = (sectionText) => {
     'Scope: the enforce function (`functions/enforce-object-encryption`) and the nightly audit',
     '(`functions/audit-encryption`).',
     '',
+    'The mutation score of the pure core and the audit checks is measured apart, by `npm run test:mutation` (too slow for the',
+    'test command): [reliability/mutation.md](reliability/mutation.md).',
+    '',
   ];
   /** @param {ReliabilitySection} section */
   const body = (section) => sectionText(section.id)?.trim() || placeholder(section);

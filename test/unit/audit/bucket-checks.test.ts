@@ -113,6 +113,26 @@ describe('s3-default-encryption-kms', () => {
     expect(checkDefaultEncryption(eu)).toMatchObject({ status: 'passed', expected: `every default encryption rule is SSE-KMS or DSSE-KMS with ${MRK_EU}` });
   });
 
+  it.each([
+    ['a configuration with no rules', withRules(), 'no default encryption configuration'],
+    ['SSE-S3 carrying the required key id, which S3 ignores', withRules(rule({ algorithm: 'AES256', bucketKeyEnabled: false })), 'rule 1: SSE-S3 (AES256)'],
+    ['an algorithm S3 does not document', withRules(rule({ algorithm: 'aws:future', bucketKeyEnabled: false })), 'rule 1: unrecognised algorithm aws:future'],
+    ['a rule with no algorithm', withRules(rule({ algorithm: undefined, bucketKeyEnabled: false })), 'rule 1: unrecognised algorithm (none)'],
+    ['a key that was not described', withRules(rule({ kmsKeyReference: 'alias/unlooked', bucketKeyEnabled: false })), 'rule 1: SSE-KMS with alias/unlooked, which could not be described'],
+    ['DSSE-KMS under the AWS-managed key', withRules(rule({ algorithm: 'aws:kms:dsse', kmsKeyReference: undefined, bucketKeyEnabled: false })), 'rule 1: DSSE-KMS with the AWS-managed key aws/s3'],
+  ])('fails for %s, and says so', (_case, overrides, observed) => {
+    expect(checkDefaultEncryption(input(overrides))).toMatchObject({ status: 'failed', observed });
+  });
+
+  it('is an error finding when the required key could not be resolved', () => {
+    const unresolved = input({}, { keys: [] });
+    expect(checkDefaultEncryption(unresolved)).toMatchObject({
+      status: 'error',
+      observed: 'DescribeKey failed with NotLookedUp',
+      expected: 'Bucket default encryption is SSE-KMS with the required key',
+    });
+  });
+
   it('an unreadable configuration is an error finding, not a pass or a fail', () => {
     expect(checkDefaultEncryption(input({ encryption: { ok: false, error: ACCESS_DENIED } }))).toMatchObject({
       id: findingId('s3-default-encryption-kms', ARN),
@@ -130,6 +150,16 @@ describe('s3-bucket-key-enabled', () => {
     expect(checkBucketKey(input(withRules(rule({ bucketKeyEnabled: false }))))).toMatchObject({ status: 'failed', severity: 'low', observed: 'rule 1: bucket key off' });
   });
 
+  it('numbers the SSE-KMS rules as the configuration does, and says what it expects', () => {
+    const mixed = withRules(rule({ algorithm: 'AES256', kmsKeyReference: undefined }), rule({ bucketKeyEnabled: false }), rule());
+    expect(checkBucketKey(input(mixed))).toMatchObject({
+      status: 'failed',
+      expected: 'BucketKeyEnabled true on every SSE-KMS rule',
+      observed: 'rule 2: bucket key off; rule 3: bucket key on',
+    });
+    expect(checkBucketKey(input({ encryption: { ok: true, value: { kind: 'none' } } }))).toBeUndefined();
+  });
+
   it('has nothing to say for SSE-S3 or DSSE-KMS defaults, or when POLICY turns bucket keys off', () => {
     expect(checkBucketKey(input(withRules(rule({ algorithm: 'AES256', kmsKeyReference: undefined }))))).toBeUndefined();
     expect(checkBucketKey(input(withRules(rule({ algorithm: 'aws:kms:dsse', bucketKeyEnabled: false }))))).toBeUndefined();
@@ -140,6 +170,18 @@ describe('s3-bucket-key-enabled', () => {
 });
 
 describe('s3-sse-c-blocked', () => {
+  it('reads the blocked types of every rule once, in any case, and says what it expects', () => {
+    expect(checkSseCBlocked(input(withRules(rule({ blockedEncryptionTypes: ['NONE'] }), rule({ blockedEncryptionTypes: ['sse-c', 'NONE'] }))))).toMatchObject({
+      status: 'passed',
+      expected: 'BlockedEncryptionTypes includes SSE-C',
+      observed: 'blocked encryption types: NONE, sse-c',
+    });
+    expect(checkSseCBlocked(input({ encryption: { ok: true, value: { kind: 'none' } } }))).toMatchObject({
+      observed: 'no encryption configuration, so SSE-C uploads are not blocked',
+    });
+    expect(checkSseCBlocked(input({ encryption: { ok: false, error: ACCESS_DENIED } }))).toMatchObject({ status: 'error', observed: 'GetBucketEncryption failed with AccessDenied' });
+  });
+
   it('passes when BlockedEncryptionTypes names SSE-C, fails otherwise', () => {
     expect(checkSseCBlocked(input())).toMatchObject({ status: 'passed', severity: 'medium', observed: 'blocked encryption types: SSE-C' });
     expect(checkSseCBlocked(input(withRules(rule({ blockedEncryptionTypes: ['NONE'] }))))).toMatchObject({ status: 'failed', observed: 'blocked encryption types: NONE' });
@@ -168,6 +210,20 @@ describe('s3-tls-only-policy and s3-policy-denies-wrong-key', () => {
     const denied = input({ policy: { ok: false, error: { ...ACCESS_DENIED, operation: 'GetBucketPolicy' } } });
     expect(checkTlsOnlyPolicy(denied)).toMatchObject({ status: 'error', observed: 'GetBucketPolicy failed with AccessDenied' });
     expect(checkPolicyDeniesWrongKey(denied)).toMatchObject({ status: 'error' });
+  });
+
+  it('say what they expect, and the wrong-key deny is an error when the required key could not be resolved', () => {
+    expect(checkTlsOnlyPolicy(input())).toMatchObject({
+      expected: `a Deny for Principal "*" of s3:* on ${ARN} and ${ARN}/* when aws:SecureTransport is false`,
+    });
+    expect(checkPolicyDeniesWrongKey(input())).toMatchObject({
+      expected: `a Deny for Principal "*" of s3:PutObject on ${ARN}/* unless s3:x-amz-server-side-encryption-aws-kms-key-id is ${REQUIRED}`,
+    });
+    expect(checkPolicyDeniesWrongKey(input({ policy: { ok: true, value: policy } }, { keys: [] }))).toMatchObject({
+      status: 'error',
+      observed: 'DescribeKey failed with NotLookedUp',
+      expected: `a Deny for Principal "*" of s3:PutObject on ${ARN}/* unless s3:x-amz-server-side-encryption-aws-kms-key-id is the required key (${REQUIRED}) usable in us-east-1`,
+    });
   });
 
   it('the wrong-key deny must name the required key for the bucket region', () => {
@@ -211,6 +267,62 @@ describe('s3-realtime-coverage', () => {
     ],
   ])('is not covered by %s', (_case, overrides, observed) => {
     expect(checkRealtimeCoverage(input(overrides, { enforcer }))).toMatchObject({ status: 'failed', severity: 'high', observed });
+  });
+
+  it('is covered by the enforcer topic, and names every enforcer target in what it expects', () => {
+    const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:enforcer`;
+    const all = { queueArn: QUEUE, functionArn: FUNCTION, topicArn: TOPIC };
+    expect(checkRealtimeCoverage(input(notifying(false, { kind: 'topic', arn: TOPIC, events: ['s3:ObjectCreated:*'] }), { enforcer: all }))).toMatchObject({
+      status: 'passed',
+      observed: `object-created events go to topic ${TOPIC} (s3:ObjectCreated:*)`,
+      expected: `EventBridge notifications on, or s3:ObjectCreated:* without a filter to ${QUEUE} or ${FUNCTION} or ${TOPIC}`,
+    });
+    expect(checkRealtimeCoverage(input(notifying(false, { kind: 'topic', arn: TOPIC, events: ['s3:ObjectCreated:*'] }), { enforcer }))).toMatchObject({ status: 'failed' });
+  });
+
+  it('matches each kind of target against the enforcer target of that kind only', () => {
+    // The queue's ARN sent to as a function, or a function with no enforcer function configured, reaches nothing.
+    const queueOnly = { queueArn: QUEUE };
+    expect(checkRealtimeCoverage(input(notifying(false, { kind: 'function', arn: FUNCTION, events: ['s3:ObjectCreated:*'] }), { enforcer: queueOnly }))).toMatchObject({ status: 'failed' });
+    expect(checkRealtimeCoverage(input(notifying(false, { kind: 'topic', arn: QUEUE, events: ['s3:ObjectCreated:*'] }), { enforcer }))).toMatchObject({ status: 'failed' });
+    expect(checkRealtimeCoverage(input(notifying(false, { kind: 'queue', arn: QUEUE, events: ['s3:ObjectCreated:*'] }), { enforcer: { functionArn: FUNCTION } }))).toMatchObject({ status: 'failed' });
+    expect(checkRealtimeCoverage(input(notifying(false, { kind: 'function', arn: `${FUNCTION}-other`, events: ['s3:ObjectCreated:*'] }), { enforcer }))).toMatchObject({ status: 'failed' });
+  });
+
+  it('adds up the events of several unfiltered targets, and lists them all', () => {
+    const split = notifying(
+      false,
+      { kind: 'queue', arn: QUEUE, events: ['s3:ObjectCreated:Put', 's3:ObjectCreated:Post'] },
+      { kind: 'function', arn: FUNCTION, events: ['s3:ObjectCreated:Copy', 's3:ObjectCreated:CompleteMultipartUpload'] },
+    );
+    expect(checkRealtimeCoverage(input(split, { enforcer }))).toMatchObject({
+      status: 'passed',
+      observed: `object-created events go to queue ${QUEUE} (s3:ObjectCreated:Put, s3:ObjectCreated:Post) and function ${FUNCTION} (s3:ObjectCreated:Copy, s3:ObjectCreated:CompleteMultipartUpload)`,
+    });
+  });
+
+  it('describes targets with no events and with several filters', () => {
+    const other = `arn:aws:sqs:us-east-1:${ACCOUNT}:other`;
+    const targets = notifying(
+      false,
+      { kind: 'queue', arn: other, events: [] },
+      { kind: 'queue', arn: QUEUE, events: ['s3:ObjectCreated:*'], filters: [{ name: 'prefix', value: 'in/' }, { name: 'suffix', value: '.csv' }] },
+    );
+    expect(checkRealtimeCoverage(input(targets, { enforcer }))).toMatchObject({
+      status: 'failed',
+      observed: `notifications to the enforcer miss s3:ObjectCreated:Put, s3:ObjectCreated:Post, s3:ObjectCreated:Copy, s3:ObjectCreated:CompleteMultipartUpload: queue ${QUEUE} (s3:ObjectCreated:* for keys with prefix "in/" and suffix ".csv")`,
+    });
+    expect(checkRealtimeCoverage(input(notifying(false, { kind: 'queue', arn: other, events: [] }, { kind: 'topic', arn: other, events: ['s3:ObjectCreated:Put'] }), { enforcer }))).toMatchObject({
+      observed: `no notification reaches the enforcer; the bucket notifies queue ${other} (no events), topic ${other} (s3:ObjectCreated:Put)`,
+    });
+  });
+
+  it('passes on EventBridge, saying the rule is not verified, and reports unreadable notifications as an error', () => {
+    expect(checkRealtimeCoverage(input(notifying(true), { enforcer }))).toMatchObject({
+      observed: 'EventBridge notifications are on (the EventBridge rule to the enforcer is not verified here)',
+    });
+    const denied = input({ notifications: { ok: false, error: { operation: 'GetBucketNotificationConfiguration', code: 'AccessDenied', message: 'no' } } }, { enforcer });
+    expect(checkRealtimeCoverage(denied)).toMatchObject({ status: 'error', observed: 'GetBucketNotificationConfiguration failed with AccessDenied' });
   });
 
   it('says when no enforcer target is configured', () => {
@@ -260,6 +372,43 @@ describe('s3-object-sample', () => {
     });
   });
 
+  it('judges an object under a key POLICY names but the audit could not resolve as not compliant, even under aws/s3', () => {
+    const finding = checkObjectSample(
+      input(sampled(object('f/a', { serverSideEncryption: 'aws:kms' })), { policy: { overrides: [{ bucket: 'data-bucket', prefix: 'f/', requiredKey: 'alias/unknown' }] } }),
+    );
+    expect(finding).toMatchObject({ status: 'failed', observed: '1 of 1 sampled object(s) not under the required key: f/a (sse-kms(aws/s3))' });
+  });
+
+  it('says which failures kept objects from being inspected', () => {
+    const throttled: SampledObject = { key: 't', inspection: { ok: false, error: { operation: 'HeadObject', code: 'SlowDown', message: 'slow' } } };
+    expect(checkObjectSample(input(sampled(object('plain.txt', {}), object('a', 'denied'), throttled)))).toMatchObject({
+      status: 'failed',
+      observed: '1 of 1 sampled object(s) not under the required key: plain.txt (unencrypted); some objects could not be inspected (AccessDenied, SlowDown)',
+    });
+    // Nothing wrong among the objects it could inspect is not a pass while some could not be.
+    expect(checkObjectSample(input(sampled(object('ok.txt', { serverSideEncryption: 'aws:kms', kmsKeyId: REQUIRED }), throttled, object('a', 'denied'))))).toMatchObject({
+      status: 'error',
+      observed: 'HeadObject failed with AccessDenied,SlowDown',
+      title: 'Most recent objects are under the required key: could not be checked (2 kind(s) of failure inspecting sampled objects)',
+    });
+    expect(checkObjectSample(input(sampled(throttled, object('a', 'denied'))))).toMatchObject({
+      status: 'error',
+      observed: 'HeadObject failed with AccessDenied,SlowDown',
+      title: 'Most recent objects are under the required key: could not be checked (2 kind(s) of failure inspecting sampled objects)',
+    });
+  });
+
+  it('lists at most 20 objects by name, and counts the rest', () => {
+    const plain = (count: number) => sampled(...Array.from({ length: count }, (_, index) => object(`o${index + 1}`, {})));
+    const names = (count: number) => Array.from({ length: count }, (_, index) => `o${index + 1} (unencrypted)`).join(', ');
+    expect(checkObjectSample(input(plain(20)))).toMatchObject({ observed: `20 of 20 sampled object(s) not under the required key: ${names(20)}` });
+    expect(checkObjectSample(input(plain(22)))).toMatchObject({ observed: `22 of 22 sampled object(s) not under the required key: ${names(20)}, and 2 more` });
+  });
+
+  it('says what it expects', () => {
+    expect(checkObjectSample(input(sampled()))).toMatchObject({ status: 'passed', expected: 'every sampled object is under the required key', observed: '0 sampled object(s) under the required key' });
+  });
+
   it('passes when every sampled object is compliant, and is an error when none could be inspected', () => {
     expect(checkObjectSample(input(sampled(object('ok.txt', { serverSideEncryption: 'aws:kms', kmsKeyId: REQUIRED }))))).toMatchObject({
       status: 'passed',
@@ -281,5 +430,28 @@ describe('finding text', () => {
     expect(finding.observed).toHaveLength(FINDING_TEXT_LIMIT);
     expect(finding.observed).toMatch(/^x+… \(11025 more characters\)$/);
     expect(finding.expected).toBe('a TLS-only deny');
+  });
+
+  it('keeps a text of exactly the limit whole, and leaves out an empty related list', async () => {
+    const { makeFinding, FINDING_TEXT_LIMIT } = await import('../../../shared/audit/checks/make-finding.js');
+    const { CHECKS } = await import('../../../shared/audit/checks-catalogue.js');
+    const text = 'y'.repeat(FINDING_TEXT_LIMIT);
+    const finding = makeFinding(CHECKS['s3-tls-only-policy'], { resource: 'arn:aws:s3:::b', region: 'us-east-1', status: 'failed', observed: text, expected: 'e', related: [] });
+    expect(finding.observed).toBe(text);
+    expect(finding).not.toHaveProperty('related');
+  });
+
+  it('an error finding quotes at most 300 characters of the error and says what the audit role needs', async () => {
+    const { errorFinding } = await import('../../../shared/audit/checks/make-finding.js');
+    const { CHECKS } = await import('../../../shared/audit/checks-catalogue.js');
+    const check = CHECKS['s3-tls-only-policy'];
+    const finding = errorFinding(check, { resource: 'arn:aws:s3:::b', region: 'us-east-1', error: { operation: 'GetBucketPolicy', code: 'AccessDenied', message: 'm'.repeat(400) } });
+    expect(finding).toMatchObject({
+      status: 'error',
+      severity: 'medium',
+      expected: check.title,
+      title: `${check.title}: could not be checked (${'m'.repeat(300)})`,
+      remediation: 'Let the audit role call GetBucketPolicy on this resource (or find out why it failed: AccessDenied), then the check can run.',
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyObject, type ObjectSnapshot } from '../../../shared/core/classify-object.js';
+import { classifyObject, isLocked, isRealVersion, type ObjectSnapshot } from '../../../shared/core/classify-object.js';
 
 const KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const snapshot = (fields: Partial<ObjectSnapshot>): ObjectSnapshot => ({ eTag: '"abc"', sizeBytes: 42, ...fields });
@@ -42,5 +42,36 @@ describe('classifyObject', () => {
   ])('storage: %s', (_name, fields, storage) => {
     const classification = found(fields);
     expect(classification.kind === 'stored' && classification.storage).toEqual(storage);
+  });
+});
+
+describe('Object Lock and versions', () => {
+  const NOW = new Date('2026-06-01T00:00:00Z');
+  const BEFORE = new Date('2026-05-31T23:59:59Z');
+  const AFTER = new Date('2026-06-01T00:00:01Z');
+
+  it.each([
+    ['no lock', undefined, false],
+    ['an empty lock', {}, false],
+    ['a legal hold', { legalHold: 'ON' }, true],
+    ['a released legal hold', { legalHold: 'OFF' }, false],
+    ['retention with no date', { mode: 'GOVERNANCE' }, true],
+    ['retention until later', { mode: 'COMPLIANCE', retainUntil: AFTER }, true],
+    ['retention that ends now', { mode: 'COMPLIANCE', retainUntil: NOW }, false],
+    ['retention that ended', { mode: 'GOVERNANCE', retainUntil: BEFORE }, false],
+    ['a date with no mode', { retainUntil: AFTER }, false],
+    ['an ended retention under a legal hold', { mode: 'GOVERNANCE', retainUntil: BEFORE, legalHold: 'ON' }, true],
+  ])('%s: locked %s', (_case, lock, locked) => {
+    expect(isLocked(lock, NOW)).toBe(locked);
+  });
+
+  it('carries the lock of the version it describes, and none when there is none', () => {
+    const lock = { mode: 'GOVERNANCE', retainUntil: AFTER };
+    expect(found({ lock })).toEqual({ kind: 'stored', encryption: { kind: 'unencrypted' }, storage: { kind: 'online', storageClass: 'STANDARD' }, sizeBytes: 42, lock });
+    expect(found({})).not.toHaveProperty('lock');
+  });
+
+  it('a version id names a version unless it is absent or "null"', () => {
+    expect([undefined, 'null', '', 'v1'].map(isRealVersion)).toEqual([false, false, true, true]);
   });
 });

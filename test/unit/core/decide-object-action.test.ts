@@ -7,6 +7,7 @@ import {
   decideEventVersion,
   decideObject,
   decideObjectAction,
+  isCompliant,
   MAX_OBJECT_BYTES,
   type EnforcementMode,
   type UpdateAction,
@@ -323,5 +324,96 @@ describe('decideAfterRefusedUpdate', () => {
       { numRuns: 2000 },
     );
     expect(updates).toBeGreaterThan(100);
+  });
+});
+
+describe('decideObject: what each alert and skip says', () => {
+  const exempt: ObjectRequirement = { kind: 'exempt', rule: { bucket: 'logs-bucket', prefix: 'tmp/' } };
+  const noDsse: ObjectRequirement = { ...required, acceptDsseKms: false };
+  const first = (classification: ObjectClassification, requirement: ObjectRequirement = required, mode: EnforcementMode = 'enforce', strategy: RemediationStrategy = 'copy', updateAvailable = false) =>
+    decideObject({ classification, requirement, mode, copyLimitBytes: COPY_OBJECT_LIMIT_BYTES, strategy, updateAvailable });
+
+  it.each<[string, () => unknown, unknown]>([
+    ['gone', () => first({ kind: 'gone' }), { kind: 'skip', reason: 'gone', detail: 'the object was deleted before it could be inspected' }],
+    ['exempt', () => first(stored({ kind: 'unencrypted' }), exempt), { kind: 'skip', reason: 'exempt', detail: 'exempt by policy (bucket logs-bucket, prefix "tmp/")' }],
+    [
+      'SSE-C',
+      () => first(stored({ kind: 'sse-c' })),
+      { kind: 'alert', reason: 'customer-provided-key', detail: 'encrypted with a customer-provided key (SSE-C); only the uploader can read or re-encrypt it' },
+    ],
+    ['unrecognised', () => first(stored({ kind: 'unrecognised', algorithm: 'aws:future' })), { kind: 'alert', reason: 'unrecognised-encryption', detail: 'unrecognised server-side encryption "aws:future"' }],
+    [
+      'DSSE-KMS refused by policy',
+      () => first(stored({ kind: 'dsse-kms', keyArn: OTHER }), noDsse),
+      { kind: 'alert', reason: 'dsse-not-accepted', detail: 'DSSE-KMS is not accepted by policy, and is never downgraded automatically' },
+    ],
+    ['report mode', () => first(stored({ kind: 'sse-s3' }), required, 'report'), { kind: 'alert', reason: 'report-only', detail: `not compliant; enforce mode would re-encrypt it under ${REQUIRED}` }],
+    [
+      'archived',
+      () => first(stored({ kind: 'sse-s3' }, { kind: 'archived', storageClass: 'DEEP_ARCHIVE', restored: false })),
+      { kind: 'alert', reason: 'archived', detail: 'stored in DEEP_ARCHIVE; it cannot be copied without a restore' },
+    ],
+    [
+      'larger than S3 can copy',
+      () => first(stored({ kind: 'sse-s3' }, online, MAX_OBJECT_BYTES + 1)),
+      { kind: 'alert', reason: 'exceeds-copy-limit', detail: `${MAX_OBJECT_BYTES + 1} bytes is more than S3 can copy (${MAX_OBJECT_BYTES} bytes)` },
+    ],
+    [
+      'update only, on an endpoint without it',
+      () => first(stored({ kind: 'sse-s3' }), required, 'enforce', 'update', false),
+      { kind: 'alert', reason: 'update-not-applicable', detail: 'UpdateObjectEncryption is not available on this endpoint, and POLICY.strategy is "update"' },
+    ],
+    [
+      'update only, for an object it cannot take',
+      () => first(stored({ kind: 'unencrypted' }), required, 'enforce', 'update', true),
+      { kind: 'alert', reason: 'update-not-applicable', detail: 'UpdateObjectEncryption only re-encrypts SSE-S3 or SSE-KMS objects, and this one is unencrypted' },
+    ],
+  ])('%s', (_case, decision, expected) => {
+    expect(decision()).toEqual(expected);
+  });
+
+  it('copies an object of exactly the largest size S3 holds, in parts', () => {
+    expect(first(stored({ kind: 'sse-s3' }, online, MAX_OBJECT_BYTES))).toEqual({ ...toRequired, method: 'multipart-copy' });
+  });
+
+  it('copies an object of unknown size with one request', () => {
+    const unknownSize: Stored = { ...stored({ kind: 'sse-s3' }), sizeBytes: undefined };
+    expect(first(unknownSize)).toEqual(toRequired);
+  });
+
+  it('an update in place under COMPLIANCE-mode Object Lock gives way to a copy; under GOVERNANCE it does not', () => {
+    const locked = (mode: string): Stored => ({ ...stored({ kind: 'sse-s3' }), lock: { mode } });
+    expect(first(locked('COMPLIANCE'), required, 'enforce', 'auto', true)).toEqual(toRequired);
+    expect(first(locked('COMPLIANCE'), required, 'enforce', 'update', true)).toEqual({
+      kind: 'alert',
+      reason: 'update-not-applicable',
+      detail: 'UpdateObjectEncryption does not change objects under COMPLIANCE-mode Object Lock',
+    });
+    expect(first(locked('GOVERNANCE'), required, 'enforce', 'auto', true)).toMatchObject({ kind: 'remediate', method: 'update-in-place' });
+  });
+
+  it('as assessments see it, an update in place carries only its method and target; other decisions are unchanged', () => {
+    const input = { classification: stored({ kind: 'sse-s3' }), requirement: required, mode: 'enforce' as const, copyLimitBytes: COPY_OBJECT_LIMIT_BYTES, strategy: 'auto' as const, updateAvailable: true };
+    expect(decideObjectAction(input)).toEqual({ kind: 'remediate', method: 'update-in-place', target: toRequired.target });
+    expect(decideObjectAction({ ...input, strategy: 'copy' })).toEqual(toRequired);
+    expect(decideObjectAction({ ...input, mode: 'report' })).toEqual(decideObject({ ...input, mode: 'report' }));
+  });
+
+  it('a refused update under "update" says which answer S3 gave', () => {
+    const update = first(stored({ kind: 'sse-s3' }), required, 'enforce', 'update', true) as UpdateAction;
+    expect(decideAfterRefusedUpdate(update, 'NotImplemented')).toEqual({
+      kind: 'alert',
+      reason: 'update-not-applicable',
+      detail: 'UpdateObjectEncryption answered NotImplemented, and POLICY.strategy is "update"',
+    });
+  });
+});
+
+describe('isCompliant', () => {
+  it('an exempt object is compliant whatever its encryption; SSE-S3, SSE-C and unknown algorithms never are', () => {
+    const exempt: ObjectRequirement = { kind: 'exempt', rule: { bucket: 'b', prefix: '' } };
+    expect([{ kind: 'unencrypted' }, { kind: 'sse-c' }].map((state) => isCompliant(state as EncryptionState, exempt))).toEqual([true, true]);
+    const states: EncryptionState[] = [{ kind: 'sse-s3' }, { kind: 'sse-c' }, { kind: 'unencrypted' }, { kind: 'unrecognised', algorithm: REQUIRED }];
+    expect(states.map((state) => isCompliant(state, required))).toEqual([false, false, false, false]);
   });
 });

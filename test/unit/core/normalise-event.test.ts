@@ -217,3 +217,153 @@ describe('normaliseEvent', () => {
     expect(delivery?.rejections[0]?.reason).toMatch(/wrapped more than 4 levels/);
   });
 });
+
+describe('normaliseEvent: what each malformed notice is rejected for', () => {
+  const direct = (record: unknown) => normaliseEvent({ Records: [record] }).deliveries[0];
+  const s3 = (fields: Record<string, unknown>) => ({ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', ...fields });
+
+  it.each([
+    ['a record that is not an object', 'text', 'record is not an object'],
+    ['a record of no service', {}, 'record is not an S3 event (eventSource null)'],
+    ['an S3 record without s3', s3({}), 'S3 record has no s3.bucket.name'],
+    ['an S3 record whose bucket is not an object', s3({ s3: { bucket: 'b', object: { key: 'k' } } }), 'S3 record has no s3.bucket.name'],
+    ['an S3 record with an empty bucket name', s3({ s3: { bucket: { name: '' }, object: { key: 'k' } } }), 'S3 record has no s3.bucket.name'],
+    ['an S3 record whose object is not an object', s3({ s3: { bucket: { name: 'b' }, object: 'k' } }), 'S3 record for bucket b has no s3.object.key'],
+    ['an S3 record with an empty key', s3({ s3: { bucket: { name: 'b' }, object: { key: '' } } }), 'S3 record for bucket b has no s3.object.key'],
+  ])('%s', (_case, record, reason) => {
+    expect(direct(record)).toEqual({ id: 'Records[0]', objects: [], rejections: [{ record: 'Records[0]', reason }], ignored: [] });
+  });
+
+  it('rejects a record that is not an object for what it is, inside an SQS message', () => {
+    expect(normaliseEvent(sqsEvent(sqsMessage('m', { Records: [7] }))).deliveries[0]?.rejections).toEqual([{ record: 'message m.Records[0]', reason: 'record is not an object' }]);
+  });
+
+  it.each([
+    ['an empty Records list', { Records: [] }, 'S3 notification has an empty Records list'],
+    ['a JSON array', [], 'message is not a JSON object'],
+    ['a JSON string', 'just text', 'message is not a JSON object'],
+    ['an SNS envelope whose Message is not a string', { Type: 'Notification', Message: {} }, 'expected a JSON string'],
+    ['a Notification without a Message', { Type: 'Notification' }, 'message is neither an S3 notification, an SNS notification nor an EventBridge event'],
+    ['an envelope of another type', { Type: 'SubscriptionConfirmation', Message: '{}' }, 'message is neither an S3 notification, an SNS notification nor an EventBridge event'],
+    ['a detail-type without a source', { 'detail-type': 'Object Created' }, 'message is neither an S3 notification, an SNS notification nor an EventBridge event'],
+  ])('in an SQS message, %s', (_case, payload, reason) => {
+    const [delivery] = normaliseEvent(sqsEvent(sqsMessage('m', JSON.stringify(payload)))).deliveries;
+    expect(delivery?.objects).toEqual([]);
+    expect(delivery?.rejections.map((rejection) => rejection.reason)).toEqual([reason]);
+  });
+
+  it('names the bucket of an S3 test event, or says it is unknown', () => {
+    const ignoredOf = (payload: unknown) => normaliseEvent(sqsEvent(sqsMessage('m', payload))).deliveries[0]?.ignored;
+    expect(ignoredOf(s3TestEvent('b1'))).toEqual([{ record: 'message m', reason: 's3:TestEvent for bucket b1' }]);
+    expect(ignoredOf({ Event: 's3:TestEvent' })).toEqual([{ record: 'message m', reason: 's3:TestEvent for bucket unknown' }]);
+  });
+
+  it.each([
+    ['another detail-type is acknowledged', { detailType: 'Object Deleted' }, { ignored: ['EventBridge S3 event "Object Deleted" is not an object-created event'] }],
+  ])('EventBridge: %s', (_case, options, expected) => {
+    const [delivery] = normaliseEvent(eventBridgeObjectCreated({ key: 'k', ...options })).deliveries;
+    expect({ ignored: delivery?.ignored.map((notice) => notice.reason) }).toEqual(expected);
+    expect(delivery?.rejections).toEqual([]);
+  });
+
+  it.each([
+    ['no detail', {}, 'EventBridge S3 event has no detail.bucket.name'],
+    ['a bucket that is not an object', { detail: { bucket: 'b', object: { key: 'k' } } }, 'EventBridge S3 event has no detail.bucket.name'],
+    ['no object', { detail: { bucket: { name: 'b' } } }, 'EventBridge S3 event for bucket b has no detail.object.key'],
+    ['an empty key', { detail: { bucket: { name: 'b' }, object: { key: '' } } }, 'EventBridge S3 event for bucket b has no detail.object.key'],
+  ])('EventBridge: an event with %s is rejected', (_case, fields, reason) => {
+    const event = { id: 'e-1', source: 'aws.s3', 'detail-type': 'Object Created', ...fields };
+    expect(normaliseEvent(event).deliveries).toEqual([{ id: 'event e-1', objects: [], rejections: [{ record: 'event e-1', reason }], ignored: [] }]);
+  });
+
+  it('an EventBridge event with an unknown reason, or none, reads as ObjectCreated:*', () => {
+    const eventNameOf = (detail: Record<string, unknown>) =>
+      normaliseEvent({ source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'b' }, object: { key: 'k' }, ...detail } }).deliveries[0]?.objects[0]?.eventName;
+    expect(eventNameOf({ reason: 'CopyObject' })).toBe('ObjectCreated:Copy');
+    expect(eventNameOf({ reason: 'POST Object' })).toBe('ObjectCreated:Post');
+    expect(eventNameOf({ reason: 'CompleteMultipartUpload' })).toBe('ObjectCreated:CompleteMultipartUpload');
+    expect(eventNameOf({ reason: 'Something' })).toBe('ObjectCreated:*');
+    expect(eventNameOf({})).toBe('ObjectCreated:*');
+  });
+
+  it('keeps only sizes that are whole, non-negative numbers, zero included', () => {
+    const sizeOf = (size: unknown) => direct(s3({ s3: { bucket: { name: 'b' }, object: { key: 'k', size } } }))?.objects[0]?.size;
+    expect([0, 10, -1, 1.5, '10', Number.MAX_SAFE_INTEGER + 2].map(sizeOf)).toEqual([0, 10, undefined, undefined, undefined, undefined]);
+  });
+
+  it('keeps only non-empty strings for the optional fields', () => {
+    const [object] = direct(s3({ s3: { bucket: { name: 'b' }, object: { key: 'k', versionId: '', eTag: 5, sequencer: null } } }))?.objects ?? [];
+    expect(object).toEqual({ bucket: 'b', key: 'k', eventName: 'ObjectCreated:Put' });
+  });
+
+  it('an SNS record of a direct invocation needs its Sns object; otherwise it is read as an S3 record', () => {
+    expect(normaliseEvent({ Records: [{ EventSource: 'aws:sns' }] }).deliveries[0]?.rejections).toEqual([
+      { record: 'Records[0]', reason: 'record is not an S3 event (eventSource null)' },
+    ]);
+  });
+
+  it('an SQS batch with a record of another source is not read as SQS', () => {
+    const event = { Records: [{ eventSource: 'aws:sqs', messageId: 'm', body: '{}' }, { eventSource: 'aws:kinesis' }] };
+    expect(normaliseEvent(event).trigger).toBe('direct');
+    expect(normaliseEvent({ Records: [] })).toEqual({ trigger: 'direct', deliveries: [] });
+  });
+
+  it('names an SQS message without an id by its place, and its rejections by that name', () => {
+    const event = { Records: [{ eventSource: 'aws:sqs', body: 'not json' }] };
+    expect(normaliseEvent(event).deliveries).toEqual([
+      { id: 'Records[0]', objects: [], rejections: [{ record: 'message Records[0]', reason: 'invalid JSON (8 characters)' }], ignored: [] },
+    ]);
+  });
+
+  it('unwraps SNS envelopes four levels deep, and no deeper', () => {
+    const wrapped = (levels: number) => {
+      let message: unknown = s3Notification(s3Record({ key: 'deep' }));
+      for (let i = 0; i < levels; i++) message = snsEnvelope(message);
+      return normaliseEvent(sqsEvent(sqsMessage('m', message))).deliveries[0];
+    };
+    expect(wrapped(4)?.objects.map((object) => object.key)).toEqual(['deep']);
+    expect(wrapped(5)?.rejections).toEqual([
+      { record: 'message m.Message.Message.Message.Message.Message', reason: 'notice is wrapped more than 4 levels deep' },
+    ]);
+  });
+});
+
+describe('normaliseEvent: S3 Batch Operations tasks', () => {
+  const job = (tasks: unknown[], invocationId: unknown = 'inv-1') => normaliseEvent({ invocationSchemaVersion: '1.0', invocationId, tasks });
+
+  it('reads schema 1.0 (bucket by ARN) and 2.0 (bucket by name), echoing the job', () => {
+    expect(job([{ taskId: 't1', s3Key: 'a+b', s3VersionId: 'v1', s3BucketArn: 'arn:aws-cn:s3:::cn-bucket' }])).toEqual({
+      trigger: 'batch-operations',
+      deliveries: [
+        {
+          id: 't1',
+          objects: [{ bucket: 'cn-bucket', key: 'a b', keySpellings: ['a b', 'a+b'], versionId: 'v1', eventName: 'BatchOperations:Invoke' }],
+          rejections: [],
+          ignored: [],
+        },
+      ],
+      batchJob: { invocationSchemaVersion: '1.0', invocationId: 'inv-1' },
+    });
+    expect(job([{ taskId: 't2', s3Key: 'k', s3Bucket: 'named-bucket' }]).deliveries[0]?.objects).toEqual([{ bucket: 'named-bucket', key: 'k', eventName: 'BatchOperations:Invoke' }]);
+  });
+
+  it('echoes an invocation id that is not a string as empty', () => {
+    expect(job([], 42).batchJob).toEqual({ invocationSchemaVersion: '1.0', invocationId: '' });
+  });
+
+  it.each([
+    ['a task that is not an object', 'task', 'tasks[0]', 'task is not an object'],
+    ['a task with neither bucket', { taskId: 't', s3Key: 'k' }, 't', 'task has neither s3Bucket nor an s3BucketArn'],
+    ['a task whose ARN is not a bucket ARN', { taskId: 't', s3Key: 'k', s3BucketArn: 'arn:aws:s3:::b/prefix' }, 't', 'task has neither s3Bucket nor an s3BucketArn'],
+    ['a task with no key', { taskId: 't', s3Bucket: 'b' }, 't', 'task for bucket b has no s3Key'],
+    ['a task without a task id', { s3Bucket: 'b', s3Key: '' }, 'tasks[0]', 'task for bucket b has no s3Key'],
+  ])('rejects %s, named by its task id or place', (_case, task, id, reason) => {
+    expect(job([task]).deliveries).toEqual([{ id, objects: [], rejections: [{ record: `task ${id}`, reason }], ignored: [] }]);
+  });
+
+  it('is a Batch Operations job only with a schema version and a task list', () => {
+    expect(normaliseEvent({ invocationSchemaVersion: '1.0' }).trigger).toBe('direct');
+    expect(normaliseEvent({ tasks: [] }).trigger).toBe('direct');
+    expect(normaliseEvent({ invocationSchemaVersion: '', tasks: [] }).trigger).toBe('direct');
+  });
+});

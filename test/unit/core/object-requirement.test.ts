@@ -41,3 +41,17 @@ describe('requirementFor', () => {
     expect(keyReferencesOf(policy)).toEqual(['alias/enforcer', 'alias/finance', 'alias/finance-secret']);
   });
 });
+
+describe('requirementFor: rule order and partial overrides', () => {
+  it('the longest matching prefix wins wherever it is listed', () => {
+    const reversed: EnforcementPolicy = { ...policy, overrides: [...policy.overrides].reverse(), exemptions: [{ bucket: 'data-bucket', prefix: 'tmp/keep/' }, { bucket: 'data-bucket', prefix: 'tmp/' }] };
+    expect(requirementFor(reversed, arnOf, 'finance-bucket', 'secret/payroll.csv')).toMatchObject({ keyArn: arns['alias/finance-secret'], bucketKey: false });
+    expect(requirementFor(reversed, arnOf, 'data-bucket', 'tmp/keep/x')).toEqual({ kind: 'exempt', rule: { bucket: 'data-bucket', prefix: 'tmp/keep/' } });
+  });
+
+  it('an override that sets only bucket keys keeps the default key, and names no key to resolve', () => {
+    const partial: EnforcementPolicy = { ...policy, overrides: [{ bucket: 'data-bucket', prefix: 'bulk/', bucketKey: false }] };
+    expect(requirementFor(partial, arnOf, 'data-bucket', 'bulk/x')).toEqual({ kind: 'required', keyArn: arns['alias/enforcer'], bucketKey: false, acceptDsseKms: true });
+    expect(keyReferencesOf(partial)).toEqual(['alias/enforcer']);
+  });
+});

@@ -215,3 +215,15 @@ describe('forEachBoundedInOrder', () => {
     expect(started.sort((a, b) => a - b)).toEqual(items);
   });
 });
+
+describe('the failure both rethrow', () => {
+  it('is the very value the work threw, Error or not', async () => {
+    const refusal = { code: 'AccessDenied' };
+    await expect(mapBounded([1, 2, 3], 2, async (n) => (n === 2 ? Promise.reject(refusal) : n))).rejects.toBe(refusal);
+    await expect(forEachBoundedInOrder([1, 2, 3], 2, async (n) => (n === 2 ? Promise.reject(refusal) : n), () => undefined)).rejects.toBe(refusal);
+  });
+
+  it('mapBounded returns an empty list for no items', async () => {
+    await expect(mapBounded([], 4, async (n: number) => n)).resolves.toEqual([]);
+  });
+});
