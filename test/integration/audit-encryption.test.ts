@@ -28,6 +28,7 @@ import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, Re
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { invokeBundle } from './support/invoke-bundle.js';
 import { motoClientConfig, motoEnvironment, startMotoServer, type MotoServer } from './support/moto-server.js';
+import { tlsOnlyPolicy } from '../../tooling/sample-policies.mjs';
 
 /**
  * The built audit bundle against moto: buckets with every kind of default, keys with and without
@@ -70,21 +71,6 @@ interface Summary {
 const bucketArn = (name: string): string => `arn:aws:s3:::${name}`;
 /** moto 5.2.1 answers DisableKey, ScheduleKeyDeletion and CancelKeyDeletion by ARN with a 500: give it the key id. */
 const keyIdOf = (arn: string): string => arn.split('/')[1] as string;
-
-const tlsPolicy = (bucket: string): string =>
-  JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [bucketArn(bucket), `${bucketArn(bucket)}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-    ],
-  });
 
 describe('audit-encryption bundle against moto', () => {
   let moto: MotoServer;
@@ -219,7 +205,7 @@ describe('audit-encryption bundle against moto', () => {
     const enforcerQueueArn = Attributes?.['QueueArn'] as string;
 
     await createBucket('audit-reports');
-    await createBucket('good-bucket', { rule: kmsRule(required), policy: tlsPolicy('good-bucket') });
+    await createBucket('good-bucket', { rule: kmsRule(required), policy: tlsOnlyPolicy('good-bucket') });
     await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'good-bucket', NotificationConfiguration: { EventBridgeConfiguration: {} } }));
     await createBucket('no-default-bucket');
     await createBucket('sse-s3-bucket', { rule: { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } } });
@@ -408,7 +394,7 @@ describe('audit-encryption bundle against moto', () => {
     await s3.send(
       new PutBucketEncryptionCommand({ Bucket: 'sse-s3-bucket', ServerSideEncryptionConfiguration: { Rules: [kmsRule(required)] } }),
     );
-    await s3.send(new PutBucketPolicyCommand({ Bucket: 'tls-wrong-bucket', Policy: tlsPolicy('tls-wrong-bucket') }));
+    await s3.send(new PutBucketPolicyCommand({ Bucket: 'tls-wrong-bucket', Policy: tlsOnlyPolicy('tls-wrong-bucket') }));
     await kms.send(new DisableKeyCommand({ KeyId: keyIdOf(other) }));
     await kms.send(new CancelKeyDeletionCommand({ KeyId: keyIdOf(pendingDeletion) }));
 
