@@ -25,3 +25,13 @@ const OUTCOME_KINDS = { compliant: true, remediated: true, skipped: true, failed
  */
 export const isObjectLine = (log) =>
   typeof log['bucket'] === 'string' && typeof log['key'] === 'string' && typeof log['outcome'] === 'string' && Object.hasOwn(OUTCOME_KINDS, log['outcome']);
+
+/**
+ * Whether a parsed log line is a notice the function acknowledged without work (S3's test event, a
+ * delete): a Notice (`record`, `reason`) of a delivery, at INFO. A rejected record has the same
+ * fields at ERROR.
+ * @param {Record<string, unknown>} log
+ * @returns {log is { level: 'INFO', delivery: string } & import('../shared/core/normalise-event.js').Notice}
+ */
+export const isIgnoredNoticeLine = (log) =>
+  log['level'] === 'INFO' && typeof log['delivery'] === 'string' && typeof log['record'] === 'string' && typeof log['reason'] === 'string' && !('outcome' in log);

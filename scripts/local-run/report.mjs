@@ -1,6 +1,6 @@
 // What the run prints: tables sized for terminals (tooling/text-table.mjs), encryption in words,
 // each object's outcome as the enforce function logged it, and on-call's summary.
-import { isObjectLine } from '../../tooling/enforce-log.mjs';
+import { isIgnoredNoticeLine, isObjectLine } from '../../tooling/enforce-log.mjs';
 import { renderTable } from '../../tooling/text-table.mjs';
 import { KEYS } from './sample-estate.mjs';
 
@@ -81,7 +81,7 @@ export const eventsHandled = (logs) => {
   /** @type {Map<string, number>} */
   const counts = new Map();
   for (const log of logs) {
-    const name = isObjectLine(log) ? log.eventName : log['message'] === 'notice acknowledged without work' ? 's3:TestEvent and other non-object notices' : undefined;
+    const name = isObjectLine(log) ? log.eventName : isIgnoredNoticeLine(log) ? 's3:TestEvent and other non-object notices' : undefined;
     if (name) counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return counts.size === 0 ? 'none' : [...counts.entries()].map(([name, count]) => `${count} ${name}`).join(', ');
