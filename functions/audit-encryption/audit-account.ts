@@ -1,25 +1,17 @@
-import type { AuditContext } from '../../shared/audit/audit-context.js';
-import type { Notification, NotificationPublisher } from '../../shared/ports/notification-publisher.js';
-import type { FixWriters } from './apply-fixes.js';
 import type { AuditRecorder } from './audit-recorder.js';
-import { runAudit, type AuditOutcome, type ReportDestination } from './audit-run.js';
-import type { FactSources } from './gather-facts.js';
-import { scanAccount } from './scan-account.js';
+import { runAudit, type AuditOutcome, type AuditRunDependencies } from './audit-run.js';
+import { scanAccount, type AccountScanDependencies } from './scan-account.js';
 
 export type { AuditOutcome, ReportDestination } from './audit-run.js';
 
-/** One account's audit: its clients (sources, writers), where its reports go, who hears of it. */
-export interface AuditDependencies {
-  readonly sources: FactSources;
-  readonly writers: FixWriters;
-  readonly reports?: ReportDestination | undefined;
-  readonly publisher: NotificationPublisher;
-  /** The size a notification has on the channel, and the channel's limit. */
-  readonly measure: (notification: Notification) => number;
-  readonly budgetBytes: number;
+/**
+ * One account's audit: the scan's clients (sources, writers) and context, and the run's report
+ * destination and channel, each as its own piece declares them.
+ */
+export interface AuditDependencies
+  extends Omit<AccountScanDependencies, 'recorder'>,
+    Pick<AuditRunDependencies, 'reports' | 'publisher' | 'measure' | 'budgetBytes'> {
   readonly recorder: AuditRecorder;
-  /** `context.accountId` is the account audited. */
-  readonly context: AuditContext;
 }
 
 /** The nightly run of one account: its scan, inside the run that diffs, reports and notifies. */

@@ -158,7 +158,9 @@ const previousFinding = (value: unknown): PreviousFinding | undefined => {
   ].map(text);
   if (!id || !check || !resource || observed === undefined) return undefined;
   if (!(SEVERITIES as readonly string[]).includes(severity ?? '') || !(FINDING_STATUSES as readonly string[]).includes(status ?? '')) return undefined;
+  const accountId = text('accountId');
   return {
+    ...(accountId ? { accountId } : {}),
     id,
     check,
     severity: severity as Severity,

@@ -3,6 +3,8 @@ import { FINDING_STATUSES, SEVERITIES, compareSeverity, compareText, isFailing, 
 
 /** What a previous run's report says about one finding: enough to tell what changed. */
 export interface PreviousFinding {
+  /** The account whose resource it was; reports from before findings named their account have none. */
+  readonly accountId?: string | undefined;
   readonly id: string;
   readonly check: string;
   readonly severity: Severity;

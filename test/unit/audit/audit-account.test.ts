@@ -332,6 +332,8 @@ describe('auditAccount', () => {
       report.changes.resolved.map((item) => [item.check, item.resource, earlier(item.id)?.status, earlier(item.id)?.observed]),
     );
     expect(report.summary.changes).toEqual({ new: 0, changed: 4, resolved: 2, fixed: 0, unchanged: 5 });
+    // A resolved finding keeps the account it was found in (the previous report named it).
+    expect(report.changes.resolved.map((item) => item.accountId)).toEqual([ACCOUNT, ACCOUNT]);
     expect(recorded.filter((line) => line.startsWith('no previous'))).toEqual([]);
   });
 
