@@ -8,7 +8,7 @@ import { loadAuditConfig, type AuditRunSettings } from '../shared/config/audit-c
 import { FIXABLE_CHECKS, type FixableCheck } from '../shared/config/parse-policy.js';
 import type { Notification, NotificationPublisher } from '../shared/ports/notification-publisher.js';
 import { auditAccount, type AuditOutcome } from '../functions/audit-encryption/audit-account.js';
-import { auditServices, type AccountClients } from '../functions/audit-encryption/audit-services.js';
+import { announceOnSns, auditServices, type AccountClients } from '../functions/audit-encryption/audit-services.js';
 import type { AuditRecorder } from '../functions/audit-encryption/audit-recorder.js';
 import { commandEnvironment, connectionOverrides } from './cli-environment.js';
 import type { CliIo } from './cli-io.js';
@@ -149,7 +149,7 @@ export const auditCommand: Command = {
         settings: config,
         audited: { accountId, clients },
         reportsOwner: { accountId, clients },
-        publisher,
+        ending: announceOnSns(publisher),
         recorder,
         openSpool: () => new LocalReportSpool(),
         auditSettings: values['apply-fixes'] ? config.audit : { ...config.audit, fixes: NO_FIXES },

@@ -2,7 +2,8 @@ import type { AuditRecorder } from './audit-recorder.js';
 import { runAudit, type AuditOutcome, type AuditRunDependencies } from './audit-run.js';
 import { scanAccount, type AccountScanDependencies } from './scan-account.js';
 
-export type { AuditOutcome, ReportDestination } from './audit-run.js';
+export type { AuditOutcome, ReportDestination, RunEnding } from './audit-run.js';
+export { announceThrough, LEFT_TO_THE_MERGE } from './audit-run.js';
 
 /**
  * One account's audit: the scan's clients (sources, writers) and context, and the run's report
@@ -10,7 +11,7 @@ export type { AuditOutcome, ReportDestination } from './audit-run.js';
  */
 export interface AuditDependencies
   extends Omit<AccountScanDependencies, 'recorder'>,
-    Pick<AuditRunDependencies, 'reports' | 'publisher' | 'measure' | 'budgetBytes'> {
+    Pick<AuditRunDependencies, 'reports' | 'ending'> {
   readonly recorder: AuditRecorder;
 }
 
@@ -22,9 +23,7 @@ export const auditAccount = (deps: AuditDependencies, startedAt: Date): Promise<
       homeRegion: deps.context.homeRegion,
       requiredKeyReference: deps.context.policy.requiredKey,
       reports: deps.reports,
-      publisher: deps.publisher,
-      measure: deps.measure,
-      budgetBytes: deps.budgetBytes,
+      ending: deps.ending,
       recorder: deps.recorder,
     },
     (openSink) => scanAccount({ sources: deps.sources, writers: deps.writers, recorder: deps.recorder, context: deps.context }, openSink),

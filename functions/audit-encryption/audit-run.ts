@@ -6,12 +6,14 @@ import {
   reportLocation,
   runIdentity,
   scanPreviousReport,
+  type PreviousReportScan,
   type ReportHeader,
   type ReportLocation,
 } from '../../shared/audit/audit-report.js';
 import { FindingLedger, PreviousFailures, idDigest, type PreviousFinding, type PreviousState } from '../../shared/audit/diff-findings.js';
 import type { AccountFinding, Finding, FindingStatus } from '../../shared/audit/finding.js';
 import { partitionOf } from '../../shared/core/key-reference.js';
+import type { FindingChanges } from '../../shared/audit/diff-findings.js';
 import type { Notification, NotificationPublisher } from '../../shared/ports/notification-publisher.js';
 import type { ReportSpool } from '../../shared/ports/report-spool.js';
 import type { ReportStore } from '../../shared/ports/report-store.js';
@@ -26,7 +28,40 @@ export interface ReportDestination {
   readonly prefix: string;
   /** Scratch space for the report while the run goes (one per run; discarded at its end). */
   readonly openSpool: () => ReportSpool;
+  /**
+   * The key reports are encrypted under. Unset, it is the audited account's required key; a reports
+   * bucket in another account (an organization's) has a key of its own.
+   */
+  readonly kmsKeyArn?: string | undefined;
 }
+
+/**
+ * How a run ends once its report is written: who is told what changed, and whether the run saves
+ * its state for the next night itself.
+ */
+export interface RunEnding {
+  /** Sends the run's summary and returns how many messages went out; throws when it could not. */
+  announce(report: ReportHeader, changes: FindingChanges, reportError: string | undefined): Promise<number>;
+  /**
+   * The state is saved only after the summary went out, so a failed announcement is announced again
+   * by the retry. False when another step announces many runs at once and saves each one's state
+   * after (the organization's merge).
+   */
+  readonly savesState: boolean;
+}
+
+/** The summary to a channel (SNS), in as many parts as its size limit needs; the run saves its state. */
+export const announceThrough = (publisher: NotificationPublisher, measure: (notification: Notification) => number, budgetBytes: number): RunEnding => ({
+  savesState: true,
+  async announce(report, changes, reportError) {
+    const notifications = buildAuditNotifications({ report, changes, reportError, measure, budgetBytes });
+    for (const notification of notifications) await publisher.publish(notification);
+    return notifications.length;
+  },
+});
+
+/** One account among many: the organization's merge announces for all of them, then saves each state. */
+export const LEFT_TO_THE_MERGE: RunEnding = Object.freeze({ savesState: false, announce: async () => 0 });
 
 export interface AuditOutcome {
   readonly accountId: string;
@@ -60,10 +95,7 @@ export interface AuditRunDependencies {
   /** REQUIRED_KMS_KEY as configured, for the report. */
   readonly requiredKeyReference: string;
   readonly reports?: ReportDestination | undefined;
-  readonly publisher: NotificationPublisher;
-  /** The size a notification has on the channel, and the channel's limit. */
-  readonly measure: (notification: Notification) => number;
-  readonly budgetBytes: number;
+  readonly ending: RunEnding;
   readonly recorder: RunRecorder;
 }
 
@@ -73,10 +105,16 @@ export type Scan = (openSink: () => Promise<FindingSink>) => Promise<AccountScan
 /**
  * The state the previous run left for this account; before reports were filed per account, the
  * state was one `latest.json` under the prefix, read once so the first run after an upgrade still
- * compares with it instead of paging everything again.
+ * compares with it instead of paging everything again — unless it says it is another account's.
  */
-const readLatest = async (reports: ReportDestination, accountId: string): Promise<AsyncIterable<string> | undefined> =>
-  (await reports.store.readLines(latestReportKey(reports.prefix, accountId))) ?? (await reports.store.readLines(legacyLatestReportKey(reports.prefix)));
+const readLatest = async (reports: ReportDestination, accountId: string): Promise<{ lines: AsyncIterable<string>; legacy: boolean } | undefined> => {
+  const current = await reports.store.readLines(latestReportKey(reports.prefix, accountId));
+  if (current) return { lines: current, legacy: false };
+  const legacy = await reports.store.readLines(legacyLatestReportKey(reports.prefix));
+  return legacy ? { lines: legacy, legacy: true } : undefined;
+};
+
+const ofAnotherAccount = (scan: PreviousReportScan, accountId: string): boolean => scan.kind === 'found' && scan.accountId !== undefined && scan.accountId !== accountId;
 
 const describeError = (error: unknown): string => {
   const { operation, code, message } = factError('unknown', error);
@@ -94,14 +132,15 @@ const readPreviousState = async (deps: AuditRunDependencies): Promise<PreviousSt
     return undefined;
   }
   try {
-    const lines = await readLatest(deps.reports, deps.accountId);
-    if (!lines) return undefined;
+    const latest = await readLatest(deps.reports, deps.accountId);
+    if (!latest) return undefined;
     const failing = PreviousFailures.collect();
-    const scan = await scanPreviousReport(lines, (finding) => failing.add(finding));
+    const scan = await scanPreviousReport(latest.lines, (finding) => failing.add(finding));
     if (scan.kind === 'unreadable') {
       deps.recorder.previousReportUnavailable(scan.reason);
       return undefined;
     }
+    if (latest.legacy && ofAnotherAccount(scan, deps.accountId)) return undefined;
     return { runId: scan.runId, failing: failing.build() };
   } catch (error) {
     deps.recorder.previousReportUnavailable(`the previous report could not be read (${describeError(error)})`);
@@ -117,12 +156,12 @@ const readPreviousDetails = async (deps: AuditRunDependencies, ids: ReadonlySet<
   const details = new Map<number, PreviousFinding>();
   if (ids.size === 0 || !deps.reports) return details;
   try {
-    const lines = await readLatest(deps.reports, deps.accountId);
-    if (!lines) {
+    const latest = await readLatest(deps.reports, deps.accountId);
+    if (!latest) {
       deps.recorder.previousDetailsUnavailable('the previous report is gone since the start of the run');
       return details;
     }
-    const scan = await scanPreviousReport(lines, (finding) => {
+    const scan = await scanPreviousReport(latest.lines, (finding) => {
       const digest = idDigest(finding.id);
       if (ids.has(digest)) details.set(digest, finding);
     });
@@ -200,15 +239,16 @@ const complete = async (deps: AuditRunDependencies, scanned: AccountScan, { ledg
   const header = buildReportHeader({ ...headerInput, location });
 
   let reportError: string | undefined;
+  const reportKey = deps.reports?.kmsKeyArn ?? (requiredKey.kind === 'usable' ? requiredKey.arn : undefined);
   if (deps.reports && location && files) {
-    if (requiredKey.kind !== 'usable') {
+    if (reportKey === undefined) {
       reportError = `the required key is not usable in ${deps.homeRegion}, so the report cannot be encrypted under it`;
       deps.recorder.reportNotWritten('report', new Error(reportError));
     } else {
       const { store } = deps.reports;
       const written = await Promise.allSettled([
-        store.write({ key: location.jsonKey, ...files.json(header), contentType: 'application/json', kmsKeyArn: requiredKey.arn }),
-        store.write({ key: location.markdownKey, ...files.markdown(header, changes, counts, withFixes), contentType: 'text/markdown; charset=utf-8', kmsKeyArn: requiredKey.arn }),
+        store.write({ key: location.jsonKey, ...files.json(header), contentType: 'application/json', kmsKeyArn: reportKey }),
+        store.write({ key: location.markdownKey, ...files.markdown(header, changes, counts, withFixes), contentType: 'text/markdown; charset=utf-8', kmsKeyArn: reportKey }),
       ]);
       const failed = written.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failed) {
@@ -219,13 +259,11 @@ const complete = async (deps: AuditRunDependencies, scanned: AccountScan, { ledg
   }
 
   // A summary never links a report that was not written.
-  const notified = reportError ? buildReportHeader(headerInput) : header;
-  const notifications = buildAuditNotifications({ report: notified, changes, reportError, measure: deps.measure, budgetBytes: deps.budgetBytes });
-  for (const notification of notifications) await deps.publisher.publish(notification);
+  const notifications = await deps.ending.announce(reportError ? buildReportHeader(headerInput) : header, changes, reportError);
 
-  if (deps.reports && location && !reportError && requiredKey.kind === 'usable') {
+  if (deps.reports && location && !reportError && reportKey !== undefined && deps.ending.savesState) {
     try {
-      await deps.reports.store.copy(location.jsonKey, latestReportKey(deps.reports.prefix, deps.accountId), requiredKey.arn);
+      await deps.reports.store.copy(location.jsonKey, latestReportKey(deps.reports.prefix, deps.accountId), reportKey);
     } catch (error) {
       reportError = `the state for the next run was not saved (${describeError(error)}); it will page these changes again`;
       deps.recorder.reportNotWritten('latest', error);
@@ -241,7 +279,7 @@ const complete = async (deps: AuditRunDependencies, scanned: AccountScan, { ledg
     findings: header.summary.byStatus,
     changes: header.summary.changes,
     page: header.summary.page,
-    notifications: notifications.length,
+    notifications,
     ...(location && !reportError ? { report: location.uri } : {}),
     ...(reportError ? { reportError } : {}),
   };

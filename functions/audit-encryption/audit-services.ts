@@ -5,11 +5,12 @@ import { S3BucketEncryptionWriter } from '../../shared/adapters/s3-bucket-encryp
 import { S3BucketInspector } from '../../shared/adapters/s3-bucket-inspector.js';
 import { S3ReportStore } from '../../shared/adapters/s3-report-store.js';
 import { SNS_MESSAGE_BUDGET_BYTES, snsMessageBytes } from '../../shared/adapters/sns-notification-publisher.js';
-import type { AuditRunSettings } from '../../shared/config/audit-config.js';
+import type { AuditRunSettings, EnforcerTargets } from '../../shared/config/audit-config.js';
 import type { AuditSettings } from '../../shared/config/parse-policy.js';
 import type { NotificationPublisher } from '../../shared/ports/notification-publisher.js';
 import type { ReportSpool } from '../../shared/ports/report-spool.js';
 import type { AuditDependencies } from './audit-account.js';
+import { announceThrough, type RunEnding } from './audit-run.js';
 import type { AuditRecorder } from './audit-recorder.js';
 
 /** One account's clients, per region. */
@@ -24,20 +25,28 @@ export interface AuditServicesInput {
   readonly audited: { readonly accountId: string; readonly clients: AccountClients };
   /** The account that owns REPORTS_BUCKET: the same one for a single account, another in an organization. */
   readonly reportsOwner: { readonly accountId: string; readonly clients: AccountClients };
-  readonly publisher: NotificationPublisher;
+  /** How each run ends: a summary to a channel (see `announceOnSns`), or left to the organization's merge. */
+  readonly ending: RunEnding;
   readonly recorder: AuditRecorder;
   /** Scratch space for one run's report. */
   readonly openSpool: () => ReportSpool;
   /** The audit's settings as this run applies them (the CLI turns fixes off unless asked). */
   readonly auditSettings?: AuditSettings | undefined;
+  /** Where the real-time enforcer listens in the audited account, when it is not what the settings name. */
+  readonly enforcer?: EnforcerTargets | undefined;
+  /** The key reports are encrypted under, when it is not the audited account's required key. */
+  readonly reportsKmsKeyArn?: string | undefined;
 }
+
+/** The summary to the findings topic, in parts that fit an SNS message. */
+export const announceOnSns = (publisher: NotificationPublisher): RunEnding => announceThrough(publisher, snsMessageBytes, SNS_MESSAGE_BUDGET_BYTES);
 
 /**
  * The audit's sources, writers and report destination for one account, composed in one place for
  * the nightly function and the CLI alike. The clients decide which account is read; the reports
  * store checks the bucket belongs to the reports owner.
  */
-export const auditServices = ({ settings, audited, reportsOwner, publisher, recorder, openSpool, auditSettings }: AuditServicesInput): AuditDependencies => {
+export const auditServices = ({ settings, audited, reportsOwner, ending, recorder, openSpool, auditSettings, enforcer, reportsKmsKeyArn }: AuditServicesInput): AuditDependencies => {
   const home = settings.aws.region;
   const keys = new KmsKeyInspector(audited.clients.kmsIn);
   return {
@@ -49,18 +58,17 @@ export const auditServices = ({ settings, audited, reportsOwner, publisher, reco
           bucket: settings.reportsBucket,
           prefix: settings.reportsPrefix,
           openSpool,
+          kmsKeyArn: reportsKmsKeyArn,
         }
       : undefined,
-    publisher,
-    measure: snsMessageBytes,
-    budgetBytes: SNS_MESSAGE_BUDGET_BYTES,
+    ending,
     recorder,
     context: {
       accountId: audited.accountId,
       homeRegion: home,
       policy: settings.policy,
       settings: auditSettings ?? settings.audit,
-      enforcer: settings.enforcer,
+      enforcer: enforcer ?? settings.enforcer,
     },
   };
 };

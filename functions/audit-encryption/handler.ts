@@ -8,14 +8,14 @@ import { LocalReportSpool } from '../../shared/adapters/local-report-spool.js';
 import { SnsNotificationPublisher } from '../../shared/adapters/sns-notification-publisher.js';
 import { createTelemetry } from '../../shared/observability/powertools.js';
 import { accountOfFunctionArn, auditAccount, scheduledTime, type AuditDependencies, type AuditOutcome } from './audit-account.js';
-import { auditServices, type AccountClients } from './audit-services.js';
+import { announceOnSns, auditServices, type AccountClients } from './audit-services.js';
 import { powertoolsAuditRecorder } from './powertools-audit-recorder.js';
 
 // Composition root. Configuration is validated at cold start; clients are made once, per region.
 const config = loadAuditConfig();
 const { logger, metrics } = createTelemetry('audit-encryption');
 const clients: AccountClients = { s3In: createRegionalS3Clients(config.aws), kmsIn: createRegionalKmsClients(config.aws) };
-const publisher = new SnsNotificationPublisher(createSnsClient(config.aws), config.findingsTopicArn);
+const ending = announceOnSns(new SnsNotificationPublisher(createSnsClient(config.aws), config.findingsTopicArn));
 const recorder = powertoolsAuditRecorder(logger, metrics);
 
 /** The function audits its own account and keeps its reports there. */
@@ -24,7 +24,7 @@ const dependencies = (accountId: string): AuditDependencies =>
     settings: config,
     audited: { accountId, clients },
     reportsOwner: { accountId, clients },
-    publisher,
+    ending,
     recorder,
     // One run at a time per execution environment: what a stopped run left in /tmp can go.
     openSpool: () => new LocalReportSpool({ removeLeftovers: true }),

@@ -175,7 +175,7 @@ const previousFinding = (value: unknown): PreviousFinding | undefined => {
 };
 
 export type PreviousReport =
-  | { readonly kind: 'found'; readonly runId: string; readonly findings: readonly PreviousFinding[] }
+  | { readonly kind: 'found'; readonly runId: string; readonly accountId?: string | undefined; readonly findings: readonly PreviousFinding[] }
   | { readonly kind: 'unreadable'; readonly reason: string };
 
 /**
@@ -196,6 +196,7 @@ export const readPreviousReport = (text: string): PreviousReport => {
   return {
     kind: 'found',
     runId: typeof run['runId'] === 'string' ? run['runId'] : 'unknown',
+    ...(typeof run['accountId'] === 'string' ? { accountId: run['accountId'] } : {}),
     findings: document['findings'].flatMap((value) => {
       const finding = previousFinding(value);
       return finding && CHECKS.has(finding.check) ? [finding] : [];
@@ -203,7 +204,9 @@ export const readPreviousReport = (text: string): PreviousReport => {
   };
 };
 
-export type PreviousReportScan = { readonly kind: 'found'; readonly runId: string } | { readonly kind: 'unreadable'; readonly reason: string };
+export type PreviousReportScan =
+  | { readonly kind: 'found'; readonly runId: string; /** The account the report is of, where it says. */ readonly accountId?: string | undefined }
+  | { readonly kind: 'unreadable'; readonly reason: string };
 
 /**
  * A previous report read line by line, each well-formed finding of a known check handed to
@@ -261,10 +264,14 @@ export const scanPreviousReport = async (lines: AsyncIterable<string>, onFinding
     const previous = readPreviousReport(whole.join('\n'));
     if (previous.kind === 'unreadable') return previous;
     previous.findings.forEach(onFinding);
-    return { kind: 'found', runId: previous.runId };
+    return { kind: 'found', runId: previous.runId, ...(previous.accountId ? { accountId: previous.accountId } : {}) };
   }
   if (opening['kind'] !== REPORT_KIND) return { kind: 'unreadable', reason: `the previous report is not an ${REPORT_KIND}` };
   if (!closed) return { kind: 'unreadable', reason: 'the previous report ends before its findings do' };
   const run = isObject(opening['run']) ? opening['run'] : {};
-  return { kind: 'found', runId: typeof run['runId'] === 'string' ? run['runId'] : 'unknown' };
+  return {
+    kind: 'found',
+    runId: typeof run['runId'] === 'string' ? run['runId'] : 'unknown',
+    ...(typeof run['accountId'] === 'string' ? { accountId: run['accountId'] } : {}),
+  };
 };

@@ -3,12 +3,17 @@ import type { EnforcementPolicy } from '../core/object-requirement.js';
 import { readAwsSettings, readFindingsTopic, readRequiredKey, type AwsSettings, type TopicUse } from './enforcer-config.js';
 import { parseAuditSettings, parsePolicy, toEnforcementPolicy, type AuditSettings } from './parse-policy.js';
 
-/** Where the real-time enforcer listens: a bucket notifying one of these is covered. */
+/**
+ * Where the real-time enforcer listens: a bucket notifying one of these is covered. One account's
+ * enforcer can listen in several regions (S3 notifies only targets in the bucket's own region).
+ */
 export interface EnforcerTargets {
-  readonly queueArn?: string | undefined;
-  readonly functionArn?: string | undefined;
-  readonly topicArn?: string | undefined;
+  readonly queueArns: readonly string[];
+  readonly functionArns: readonly string[];
+  readonly topicArns: readonly string[];
 }
+
+export const NO_ENFORCER: EnforcerTargets = Object.freeze({ queueArns: [], functionArns: [], topicArns: [] });
 
 export interface AuditConfig {
   readonly findingsTopicArn: string;
@@ -80,10 +85,14 @@ export function loadAuditConfig(env: Environment = process.env, use?: TopicUse):
   if (reportsBucket !== undefined && !BUCKET_NAME.test(reportsBucket)) {
     problems.push(`REPORTS_BUCKET "${reportsBucket}" is not a bucket name`);
   }
+  const listed = (name: keyof typeof ARN): string[] => {
+    const arn = readOptionalArn(env, name, problems);
+    return arn === undefined ? [] : [arn];
+  };
   const enforcer: EnforcerTargets = {
-    queueArn: readOptionalArn(env, 'ENFORCER_QUEUE_ARN', problems),
-    functionArn: readOptionalArn(env, 'ENFORCER_FUNCTION_ARN', problems),
-    topicArn: readOptionalArn(env, 'ENFORCER_TOPIC_ARN', problems),
+    queueArns: listed('ENFORCER_QUEUE_ARN'),
+    functionArns: listed('ENFORCER_FUNCTION_ARN'),
+    topicArns: listed('ENFORCER_TOPIC_ARN'),
   };
   const reportsPrefix = readReportsPrefix(env, problems);
   const concurrency = readConcurrency(env, problems);

@@ -21,11 +21,11 @@ const unqualifiedFunction = (arn: string): string => arn.split(':').slice(0, 7).
 const reachesEnforcer = (target: NotificationTarget, enforcer: EnforcerTargets): boolean => {
   switch (target.kind) {
     case 'queue':
-      return enforcer.queueArn !== undefined && target.arn === enforcer.queueArn;
+      return enforcer.queueArns.includes(target.arn);
     case 'topic':
-      return enforcer.topicArn !== undefined && target.arn === enforcer.topicArn;
+      return enforcer.topicArns.includes(target.arn);
     case 'function':
-      return enforcer.functionArn !== undefined && unqualifiedFunction(target.arn) === unqualifiedFunction(enforcer.functionArn);
+      return enforcer.functionArns.some((arn) => unqualifiedFunction(target.arn) === unqualifiedFunction(arn));
   }
 };
 
@@ -36,9 +36,14 @@ const describeTarget = (target: NotificationTarget): string => {
   return `${target.kind} ${target.arn} (${target.events.join(', ') || 'no events'}${filter})`;
 };
 
-const enforcerText = (enforcer: EnforcerTargets): string => {
-  const named = [enforcer.queueArn, enforcer.functionArn, enforcer.topicArn].filter((arn): arn is string => arn !== undefined);
-  return named.length > 0 ? named.join(' or ') : 'the enforcer (ENFORCER_QUEUE_ARN / ENFORCER_FUNCTION_ARN / ENFORCER_TOPIC_ARN not configured)';
+const regionOfArn = (arn: string): string => arn.split(':')[3] ?? '';
+
+/** The enforcer targets a bucket in `region` can notify: S3 sends notifications within a region only. */
+const enforcerText = (enforcer: EnforcerTargets, region: string): string => {
+  const named = [...enforcer.queueArns, ...enforcer.functionArns, ...enforcer.topicArns];
+  if (named.length === 0) return 'the enforcer (ENFORCER_QUEUE_ARN / ENFORCER_FUNCTION_ARN / ENFORCER_TOPIC_ARN not configured)';
+  const here = named.filter((arn) => regionOfArn(arn) === region);
+  return here.length > 0 ? here.join(' or ') : `the enforcer, which is not deployed in ${region} (it listens in ${[...new Set(named.map(regionOfArn))].sort().join(', ')})`;
 };
 
 /**
@@ -50,7 +55,7 @@ export const checkRealtimeCoverage = ({ bucket, context }: BucketCheckInput): Fi
   const base = {
     resource: bucket.arn,
     region: bucket.region,
-    expected: `EventBridge notifications on, or s3:ObjectCreated:* without a filter to ${enforcerText(context.enforcer)}`,
+    expected: `EventBridge notifications on, or s3:ObjectCreated:* without a filter to ${enforcerText(context.enforcer, bucket.region)}`,
   };
   if (!bucket.notifications.ok) return errorFinding(CHECK, { ...base, error: bucket.notifications.error });
   const { eventBridge, targets } = bucket.notifications.value;

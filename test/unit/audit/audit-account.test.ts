@@ -20,7 +20,7 @@ import {
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditAccount, accountOfFunctionArn, scheduledTime, type AuditDependencies } from '../../../functions/audit-encryption/audit-account.js';
+import { announceThrough, auditAccount, accountOfFunctionArn, scheduledTime, type AuditDependencies } from '../../../functions/audit-encryption/audit-account.js';
 import type { AuditRecorder } from '../../../functions/audit-encryption/audit-recorder.js';
 import { KmsKeyInspector } from '../../../shared/adapters/kms-key-inspector.js';
 import { S3BucketEncryptionWriter } from '../../../shared/adapters/s3-bucket-encryption-writer.js';
@@ -73,9 +73,7 @@ const dependencies = (overrides: { policy?: Parameters<typeof context>[0]; repor
       overrides.reports === false
         ? undefined
         : { store: new S3ReportStore(east, 'reports', ACCOUNT), bucket: 'reports', prefix: 'encryption-audit/', openSpool: () => new LocalReportSpool({ parent: spoolRoot }) },
-    publisher: new SnsNotificationPublisher(snsClient, TOPIC),
-    measure: snsMessageBytes,
-    budgetBytes: SNS_MESSAGE_BUDGET_BYTES,
+    ending: announceThrough(new SnsNotificationPublisher(snsClient, TOPIC), snsMessageBytes, SNS_MESSAGE_BUDGET_BYTES),
     recorder,
     context: context({ policy: { requiredKey: 'alias/data', exemptions: [{ bucket: 'scratch-bucket', prefix: '' }] }, ...overrides.policy }),
   };

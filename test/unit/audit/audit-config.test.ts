@@ -30,7 +30,7 @@ describe('loadAuditConfig', () => {
       aws: { region: 'us-east-1', forcePathStyle: true },
       reportsBucket: 'audit-reports',
       reportsPrefix: 'encryption-audit/',
-      enforcer: { queueArn: 'arn:aws:sqs:us-east-1:123456789012:enforcer', functionArn: undefined, topicArn: undefined },
+      enforcer: { queueArns: ['arn:aws:sqs:us-east-1:123456789012:enforcer'], functionArns: [], topicArns: [] },
       concurrency: 8,
     });
     expect(Object.isFrozen(config)).toBe(true);
@@ -47,7 +47,7 @@ describe('loadAuditConfig', () => {
   });
 
   it('REPORTS_BUCKET and the enforcer targets are optional', () => {
-    expect(loadAuditConfig(BASE)).toMatchObject({ reportsBucket: undefined, enforcer: { queueArn: undefined, functionArn: undefined, topicArn: undefined } });
+    expect(loadAuditConfig(BASE)).toMatchObject({ reportsBucket: undefined, enforcer: { queueArns: [], functionArns: [], topicArns: [] } });
   });
 
   it('lists every problem at once, shared settings in the enforcer wording', () => {

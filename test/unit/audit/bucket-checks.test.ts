@@ -238,7 +238,7 @@ describe('s3-realtime-coverage', () => {
   const notifying = (eventBridge: boolean, ...targets: { kind: 'queue' | 'function' | 'topic'; arn: string; events: string[]; filters?: { name: string; value: string }[] }[]): Partial<InspectedBucket> => ({
     notifications: { ok: true, value: { eventBridge, targets: targets.map((target) => ({ filters: [], ...target })) } },
   });
-  const enforcer = { queueArn: QUEUE, functionArn: FUNCTION };
+  const enforcer = { queueArns: [QUEUE], functionArns: [FUNCTION], topicArns: [] };
 
   it.each([
     ['EventBridge notifications', notifying(true)],
@@ -271,7 +271,7 @@ describe('s3-realtime-coverage', () => {
 
   it('is covered by the enforcer topic, and names every enforcer target in what it expects', () => {
     const TOPIC = `arn:aws:sns:us-east-1:${ACCOUNT}:enforcer`;
-    const all = { queueArn: QUEUE, functionArn: FUNCTION, topicArn: TOPIC };
+    const all = { queueArns: [QUEUE], functionArns: [FUNCTION], topicArns: [TOPIC] };
     expect(checkRealtimeCoverage(input(notifying(false, { kind: 'topic', arn: TOPIC, events: ['s3:ObjectCreated:*'] }), { enforcer: all }))).toMatchObject({
       status: 'passed',
       observed: `object-created events go to topic ${TOPIC} (s3:ObjectCreated:*)`,
@@ -282,11 +282,23 @@ describe('s3-realtime-coverage', () => {
 
   it('matches each kind of target against the enforcer target of that kind only', () => {
     // The queue's ARN sent to as a function, or a function with no enforcer function configured, reaches nothing.
-    const queueOnly = { queueArn: QUEUE };
+    const queueOnly = { queueArns: [QUEUE], functionArns: [], topicArns: [] };
     expect(checkRealtimeCoverage(input(notifying(false, { kind: 'function', arn: FUNCTION, events: ['s3:ObjectCreated:*'] }), { enforcer: queueOnly }))).toMatchObject({ status: 'failed' });
     expect(checkRealtimeCoverage(input(notifying(false, { kind: 'topic', arn: QUEUE, events: ['s3:ObjectCreated:*'] }), { enforcer }))).toMatchObject({ status: 'failed' });
-    expect(checkRealtimeCoverage(input(notifying(false, { kind: 'queue', arn: QUEUE, events: ['s3:ObjectCreated:*'] }), { enforcer: { functionArn: FUNCTION } }))).toMatchObject({ status: 'failed' });
+    expect(checkRealtimeCoverage(input(notifying(false, { kind: 'queue', arn: QUEUE, events: ['s3:ObjectCreated:*'] }), { enforcer: { queueArns: [], functionArns: [FUNCTION], topicArns: [] } }))).toMatchObject({ status: 'failed' });
     expect(checkRealtimeCoverage(input(notifying(false, { kind: 'function', arn: `${FUNCTION}-other`, events: ['s3:ObjectCreated:*'] }), { enforcer }))).toMatchObject({ status: 'failed' });
+  });
+
+  it('takes the enforcer of the bucket\'s own region among several, and says when there is none there', () => {
+    const WEST = `arn:aws:sqs:eu-west-1:${ACCOUNT}:enforcer`;
+    const regional = { queueArns: [QUEUE, WEST], functionArns: [], topicArns: [] };
+    const west = input({ region: 'eu-west-1', ...notifying(false, { kind: 'queue', arn: WEST, events: ['s3:ObjectCreated:*'] }) }, { enforcer: regional });
+    expect(checkRealtimeCoverage(west)).toMatchObject({ status: 'passed', expected: `EventBridge notifications on, or s3:ObjectCreated:* without a filter to ${WEST}` });
+    const paris = input({ region: 'eu-west-3', ...notifying(false) }, { enforcer: regional });
+    expect(checkRealtimeCoverage(paris)).toMatchObject({
+      status: 'failed',
+      expected: 'EventBridge notifications on, or s3:ObjectCreated:* without a filter to the enforcer, which is not deployed in eu-west-3 (it listens in eu-west-1, us-east-1)',
+    });
   });
 
   it('adds up the events of several unfiltered targets, and lists them all', () => {

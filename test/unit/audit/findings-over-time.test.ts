@@ -92,7 +92,7 @@ describe('reports', () => {
     expect(report.findings.map((item) => item.resource)).toEqual(['a', 'c', 'b']);
     const [a, b, c] = findings as [Finding, Finding, Finding];
     const read = readPreviousReport(JSON.stringify(report));
-    expect(read).toEqual({ kind: 'found', runId: '2026-03-01T030007Z', findings: [a, c, b].map(previous) });
+    expect(read).toEqual({ kind: 'found', runId: '2026-03-01T030007Z', accountId: '123456789012', findings: [a, c, b].map(previous) });
   });
 
   it('drops malformed findings and checks it no longer knows; refuses what is not a report', () => {

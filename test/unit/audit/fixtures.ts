@@ -8,6 +8,7 @@ import {
   type KeyLookup,
   type KeyReference,
 } from '../../../shared/audit/audit-facts.js';
+import { NO_ENFORCER } from '../../../shared/config/audit-config.js';
 import { DEFAULT_AUDIT_SETTINGS, type AuditSettings } from '../../../shared/config/parse-policy.js';
 import type { EnforcementPolicy } from '../../../shared/core/object-requirement.js';
 
@@ -38,7 +39,7 @@ export const context = (overrides: { policy?: Partial<EnforcementPolicy>; settin
   homeRegion: 'us-east-1',
   policy: policy(overrides.policy),
   settings: { ...DEFAULT_AUDIT_SETTINGS, ...overrides.settings, fixes: { ...DEFAULT_AUDIT_SETTINGS.fixes, ...overrides.settings?.fixes } },
-  enforcer: overrides.enforcer ?? {},
+  enforcer: overrides.enforcer ?? NO_ENFORCER,
 });
 
 export const key = (arn: string, overrides: Partial<KeyFacts> = {}): KeyFacts => ({

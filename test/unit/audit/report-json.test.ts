@@ -56,7 +56,7 @@ describe('reportJson', () => {
     const report = reportOf([]);
     const text = reportJson(report);
     expect(JSON.parse(text)).toEqual(report);
-    await expect(scan(text)).resolves.toEqual({ result: { kind: 'found', runId: '2026-03-01T030000Z' }, findings: [] });
+    await expect(scan(text)).resolves.toEqual({ result: { kind: 'found', runId: '2026-03-01T030000Z', accountId: '123456789012' }, findings: [] });
   });
 });
 
@@ -64,14 +64,14 @@ describe('scanPreviousReport', () => {
   it('reads back every finding of the layout reportJson writes, in order, with the run id', async () => {
     const report = reportOf(FINDINGS);
     const { result, findings } = await scan(reportJson(report));
-    expect(result).toEqual({ kind: 'found', runId: '2026-03-01T030000Z' });
+    expect(result).toEqual({ kind: 'found', runId: '2026-03-01T030000Z', accountId: '123456789012' });
     expect(findings).toEqual(report.findings.map(previous));
   });
 
   it('still reads a report an earlier version pretty-printed', async () => {
     const report = reportOf(FINDINGS);
     const { result, findings } = await scan(JSON.stringify(report, null, 2));
-    expect(result).toEqual({ kind: 'found', runId: '2026-03-01T030000Z' });
+    expect(result).toEqual({ kind: 'found', runId: '2026-03-01T030000Z', accountId: '123456789012' });
     expect(findings).toEqual(report.findings.map(previous));
     // And one written on a single line.
     await expect(scan(JSON.stringify(report))).resolves.toEqual({ result, findings });

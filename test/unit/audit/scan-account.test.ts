@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditAccount, type AuditDependencies } from '../../../functions/audit-encryption/audit-account.js';
+import { announceThrough, auditAccount, LEFT_TO_THE_MERGE, type AuditDependencies } from '../../../functions/audit-encryption/audit-account.js';
 import type { AuditRecorder } from '../../../functions/audit-encryption/audit-recorder.js';
 import { scanAccount, type AccountScan } from '../../../functions/audit-encryption/scan-account.js';
 import { LocalReportSpool } from '../../../shared/adapters/local-report-spool.js';
@@ -143,6 +143,7 @@ const scan = async (account: FakeAccount): Promise<{ scanned: AccountScan; findi
 /** A reports bucket in memory, owned by one account whatever account each run audits. */
 class MemoryReportStore implements ReportStore {
   readonly objects = new Map<string, string>();
+  readonly keys = new Map<string, string>();
   async readLines(key: string): Promise<AsyncIterable<string> | undefined> {
     const text = this.objects.get(key);
     if (text === undefined) return undefined;
@@ -154,11 +155,13 @@ class MemoryReportStore implements ReportStore {
     let text = '';
     for await (const piece of report.body()) text += typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8');
     this.objects.set(report.key, text);
+    this.keys.set(report.key, report.kmsKeyArn);
   }
-  async copy(fromKey: string, toKey: string): Promise<void> {
+  async copy(fromKey: string, toKey: string, kmsKeyArn: string): Promise<void> {
     const text = this.objects.get(fromKey);
     if (text === undefined) throw new Error(`no ${fromKey}`);
     this.objects.set(toKey, text);
+    this.keys.set(toKey, kmsKeyArn);
   }
 }
 
@@ -169,9 +172,7 @@ const auditDeps = (account: FakeAccount, store: MemoryReportStore, published: No
   sources: { buckets: account, keys: keysOf(account), concurrency: 2 },
   writers: { bucketEncryption: { putDefaultEncryption: () => Promise.reject(new Error('no fixes')) }, keyRotation: account },
   reports: { store, bucket: 'org-reports', prefix: 'encryption-audit/', openSpool: () => new LocalReportSpool({ parent: spoolRoot }) },
-  publisher: { publish: async (notification) => void published.push(notification) },
-  measure: (notification) => JSON.stringify(notification).length,
-  budgetBytes: 200_000,
+  ending: announceThrough({ publish: async (notification) => void published.push(notification) }, (notification) => JSON.stringify(notification).length, 200_000),
   recorder: silentRecorder(),
   context: { ...context({ policy: { requiredKey: 'alias/data' } }), accountId: account.accountId },
 });
@@ -226,5 +227,34 @@ describe('auditAccount per account, into one reports bucket', () => {
     const again = await auditAccount(auditDeps(alpha(), store, published), night(2));
     expect(again.changes).toMatchObject({ new: 0, changed: 0, resolved: 0 });
     expect(again.page).toBe(false);
+  });
+
+  it('a run left to the merge writes its report under the reports key, and neither announces nor saves its state', async () => {
+    const store = new MemoryReportStore();
+    const published: Notification[] = [];
+    const REPORTS_KEY = 'arn:aws:kms:us-east-1:999999999999:key/central-reports';
+    const base = auditDeps(alpha(), store, published);
+    const deps: AuditDependencies = { ...base, ending: LEFT_TO_THE_MERGE, reports: base.reports && { ...base.reports, kmsKeyArn: REPORTS_KEY } };
+
+    const outcome = await auditAccount(deps, new Date('2026-03-01T03:00:00Z'));
+
+    expect(published).toEqual([]);
+    expect(outcome).toMatchObject({ accountId: ALPHA, notifications: 0, report: expect.stringContaining(`/${ALPHA}/2026-03-01/`) });
+    expect([...store.objects.keys()].some((key) => key.endsWith('latest.json'))).toBe(false);
+    expect([...store.keys.values()]).toEqual([REPORTS_KEY, REPORTS_KEY]);
+  });
+
+  it('compares with the state kept before reports were filed per account only when that state is the same account’s', async () => {
+    const store = new MemoryReportStore();
+    const published: Notification[] = [];
+    await auditAccount(auditDeps(beta(), store, published), new Date('2026-03-01T03:00:00Z'));
+    // Beta's state, left where a single-account version kept it.
+    store.objects.set('encryption-audit/latest.json', store.objects.get(`encryption-audit/${BETA}/latest.json`) ?? '');
+    store.objects.delete(`encryption-audit/${BETA}/latest.json`);
+
+    const alphaFirst = await auditAccount(auditDeps(alpha(), store, published), new Date('2026-03-02T03:00:00Z'));
+    expect(alphaFirst.changes).toMatchObject({ resolved: 0 });
+    const betaAgain = await auditAccount(auditDeps(beta(), store, published), new Date('2026-03-02T03:00:00Z'));
+    expect(betaAgain).toMatchObject({ page: false, changes: { new: 0, changed: 0, resolved: 0 } });
   });
 });
