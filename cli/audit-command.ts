@@ -5,11 +5,13 @@ import { compareFindings, isFailing, SEVERITIES, type Finding } from '../shared/
 import { fixRecordOf } from '../shared/audit/plan-fixes.js';
 import { createRegionalKmsClients, createRegionalS3Clients, createSnsClient } from '../shared/aws/aws-clients.js';
 import { loadAuditConfig, type AuditRunSettings } from '../shared/config/audit-config.js';
-import { FIXABLE_CHECKS, type FixableCheck } from '../shared/config/parse-policy.js';
+import { NO_FIXES } from '../shared/config/parse-policy.js';
 import type { Notification, NotificationPublisher } from '../shared/ports/notification-publisher.js';
 import { auditAccount, type AuditOutcome } from '../functions/audit-encryption/audit-account.js';
 import { announceOnSns, auditServices, type AccountClients } from '../functions/audit-encryption/audit-services.js';
 import type { AuditRecorder } from '../functions/audit-encryption/audit-recorder.js';
+import { runOrganizationAudit } from './audit-organization.js';
+import { UsageError } from './cli-errors.js';
 import { commandEnvironment, connectionOverrides } from './cli-environment.js';
 import type { CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, parseCommandLine, parseConcurrency } from './cli-options.js';
@@ -28,6 +30,12 @@ const OPTIONS = {
   'account-id': { type: 'string' },
   'apply-fixes': { type: 'boolean' },
   concurrency: { type: 'string' },
+  organization: { type: 'boolean' },
+  'role-name': { type: 'string' },
+  accounts: { type: 'string' },
+  ous: { type: 'string' },
+  regions: { type: 'string' },
+  'reports-key': { type: 'string' },
 } as const;
 
 const HELP = `Usage: enforcer audit [options]
@@ -48,6 +56,21 @@ Options:
                           without it the audit only reads
   --account-id ID         the account audited (default: from the credentials, else from KMS aliases)
   --concurrency N         buckets and keys inspected at once, 1-64 (AUDIT_CONCURRENCY, default 8)
+
+Organization (run from the management account or a delegated administrator):
+  --organization          audit every ACTIVE account of the organization: list the accounts, audit
+                          each with its own credentials (the member role; the caller's own account
+                          with the caller's credentials), merge into one report and one summary.
+                          Exit 1 also when an account could not be audited.
+  --role-name NAME        MEMBER_ROLE_NAME: the member template's audit role (default
+                          s3-encryption-enforcer-audit)
+  --accounts ID,...       ORGANIZATION_ACCOUNTS: only these accounts
+  --ous ID,...            ORGANIZATION_OUS: only the accounts under these OUs (ou-…) or roots (r-…)
+  --regions R1,R2,...     AUDIT_REGIONS: where the member template is deployed (default: --region)
+  --concurrency N         with --organization: accounts audited at once, 1-64 (default 4)
+  --reports-key ARN       with --organization and --reports-bucket: REPORTS_KMS_KEY_ARN, the key
+                          reports are encrypted under; without --reports-bucket the run's files go
+                          to a temporary directory and are removed
 ${CONNECTION_HELP}
 
 ENFORCER_QUEUE_ARN, ENFORCER_FUNCTION_ARN and ENFORCER_TOPIC_ARN say where real-time enforcement
@@ -56,7 +79,6 @@ listens, as for the audit function. Without --reports-bucket every failing findi
 Exit codes: 0 no failing findings, 1 failing findings, 2 usage or configuration error,
 3 an AWS call failed (the buckets cannot be listed, the summary cannot be published).`;
 
-const NO_FIXES = Object.freeze(Object.fromEntries(FIXABLE_CHECKS.map((check) => [check, false])) as Record<FixableCheck, boolean>);
 
 /** Keeps what the run found for the CLI to print; reports problems on stderr as they happen. */
 const cliRecorder = (warn: (line: string) => void, reportsRequested: boolean) => {
@@ -116,6 +138,23 @@ export const auditCommand: Command = {
     }
     const concurrency = parseConcurrency(values.concurrency, 'audit');
     const publish = values.publish === true;
+    if (values.organization) {
+      const env = commandEnvironment(io.env, {
+        ...connectionOverrides(values, 'audit', io.cwd),
+        ...(values['topic-arn'] !== undefined ? { FINDINGS_TOPIC_ARN: values['topic-arn'] } : {}),
+        REPORTS_BUCKET: values['reports-bucket'],
+        REPORTS_KMS_KEY_ARN: values['reports-key'],
+        ...(values['role-name'] !== undefined ? { MEMBER_ROLE_NAME: values['role-name'] } : {}),
+        ...(values.accounts !== undefined ? { ORGANIZATION_ACCOUNTS: values.accounts } : {}),
+        ...(values.ous !== undefined ? { ORGANIZATION_OUS: values.ous } : {}),
+        ...(values.regions !== undefined ? { AUDIT_REGIONS: values.regions } : {}),
+      });
+      const options = { json: values.json === true, all: values.all === true, publish, applyFixes: values['apply-fixes'] === true, accountConcurrency: Number(concurrency ?? 4) };
+      return runOrganizationAudit(await withResolvedRegion(env), options, io);
+    }
+    for (const flag of ['role-name', 'accounts', 'ous', 'regions', 'reports-key'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} applies to --organization only`, 'audit');
+    }
     const env = commandEnvironment(io.env, {
       ...connectionOverrides(values, 'audit', io.cwd),
       ...(concurrency ? { AUDIT_CONCURRENCY: concurrency } : {}),

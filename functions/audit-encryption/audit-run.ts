@@ -74,6 +74,8 @@ export interface AuditOutcome {
   readonly page: boolean;
   readonly notifications: number;
   readonly report?: string | undefined;
+  /** The JSON report's key in the reports bucket, when it was written. */
+  readonly reportKey?: string | undefined;
   readonly reportError?: string | undefined;
 }
 
@@ -280,7 +282,7 @@ const complete = async (deps: AuditRunDependencies, scanned: AccountScan, { ledg
     changes: header.summary.changes,
     page: header.summary.page,
     notifications,
-    ...(location && !reportError ? { report: location.uri } : {}),
+    ...(location && !reportError ? { report: location.uri, reportKey: location.jsonKey } : {}),
     ...(reportError ? { reportError } : {}),
   };
   deps.recorder.runCompleted(outcome);

@@ -9,6 +9,7 @@ import type { AuditRunSettings, EnforcerTargets } from '../../shared/config/audi
 import type { AuditSettings } from '../../shared/config/parse-policy.js';
 import type { NotificationPublisher } from '../../shared/ports/notification-publisher.js';
 import type { ReportSpool } from '../../shared/ports/report-spool.js';
+import type { ReportStore } from '../../shared/ports/report-store.js';
 import type { AuditDependencies } from './audit-account.js';
 import { announceThrough, type RunEnding } from './audit-run.js';
 import type { AuditRecorder } from './audit-recorder.js';
@@ -36,6 +37,8 @@ export interface AuditServicesInput {
   readonly enforcer?: EnforcerTargets | undefined;
   /** The key reports are encrypted under, when it is not the audited account's required key. */
   readonly reportsKmsKeyArn?: string | undefined;
+  /** Where reports are kept, when not in REPORTS_BUCKET itself (a local directory, for a run from the command line). */
+  readonly reportStore?: ReportStore | undefined;
 }
 
 /** The summary to the findings topic, in parts that fit an SNS message. */
@@ -46,7 +49,7 @@ export const announceOnSns = (publisher: NotificationPublisher): RunEnding => an
  * the nightly function and the CLI alike. The clients decide which account is read; the reports
  * store checks the bucket belongs to the reports owner.
  */
-export const auditServices = ({ settings, audited, reportsOwner, ending, recorder, openSpool, auditSettings, enforcer, reportsKmsKeyArn }: AuditServicesInput): AuditDependencies => {
+export const auditServices = ({ settings, audited, reportsOwner, ending, recorder, openSpool, auditSettings, enforcer, reportsKmsKeyArn, reportStore }: AuditServicesInput): AuditDependencies => {
   const home = settings.aws.region;
   const keys = new KmsKeyInspector(audited.clients.kmsIn);
   return {
@@ -54,7 +57,7 @@ export const auditServices = ({ settings, audited, reportsOwner, ending, recorde
     writers: { bucketEncryption: new S3BucketEncryptionWriter(audited.clients.s3In, audited.accountId), keyRotation: keys },
     reports: settings.reportsBucket
       ? {
-          store: new S3ReportStore(reportsOwner.clients.s3In(home), settings.reportsBucket, reportsOwner.accountId),
+          store: reportStore ?? new S3ReportStore(reportsOwner.clients.s3In(home), settings.reportsBucket, reportsOwner.accountId),
           bucket: settings.reportsBucket,
           prefix: settings.reportsPrefix,
           openSpool,

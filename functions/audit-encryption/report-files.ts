@@ -12,9 +12,9 @@ export interface ReportBody {
   readonly contentLength: number;
 }
 
-type Piece = string | SpoolFile;
+export type Piece = string | SpoolFile;
 
-const bodyOf = (pieces: readonly Piece[]): ReportBody => ({
+export const bodyOf = (pieces: readonly Piece[]): ReportBody => ({
   contentLength: pieces.reduce((sum, piece) => sum + (typeof piece === 'string' ? Buffer.byteLength(piece, 'utf8') : piece.bytes), 0),
   body: async function* () {
     for (const piece of pieces) {

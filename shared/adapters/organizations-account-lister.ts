@@ -1,4 +1,10 @@
-import { ListAccountsCommand, type Account, type ListAccountsCommandOutput, type OrganizationsClient } from '@aws-sdk/client-organizations';
+import {
+  ListAccountsCommand,
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
+  type Account,
+  type OrganizationsClient,
+} from '@aws-sdk/client-organizations';
 import { AwsCallError } from '../errors.js';
 import type { AccountLister, OrganizationAccount } from '../ports/account-lister.js';
 import { errorCode, toAwsCallError } from './aws-error.js';
@@ -79,36 +85,69 @@ export class OrganizationsAccountLister implements AccountLister {
     } while (token);
   }
 
-  private async listPage(token: string | undefined): Promise<ListAccountsCommandOutput> {
+  /**
+   * The ids of every account under the given roots or organizational units, however deep, each
+   * once. The run keeps them to select accounts as ListAccounts lists them: an id is 12 digits,
+   * so the set stays small at the organization's ceiling.
+   */
+  async accountIdsUnder(parentIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const ids = new Set<string>();
+    const parents = [...parentIds];
+    for (let parent = parents.shift(); parent !== undefined; parent = parents.shift()) {
+      const ParentId = parent;
+      let token: string | undefined;
+      do {
+        const page = await this.call('ListAccountsForParent', () =>
+          this.organizations.send(new ListAccountsForParentCommand({ ParentId, MaxResults: ACCOUNTS_PER_PAGE, ...(token ? { NextToken: token } : {}) })),
+        );
+        (page.Accounts ?? []).forEach((account) => account.Id && ids.add(account.Id));
+        token = page.NextToken || undefined;
+      } while (token);
+      do {
+        const page = await this.call('ListOrganizationalUnitsForParent', () =>
+          this.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId, MaxResults: ACCOUNTS_PER_PAGE, ...(token ? { NextToken: token } : {}) })),
+        );
+        (page.OrganizationalUnits ?? []).forEach((unit) => unit.Id && parents.push(unit.Id));
+        token = page.NextToken || undefined;
+      } while (token);
+    }
+    return ids;
+  }
+
+  private listPage(token: string | undefined) {
+    return this.call('ListAccounts', () => this.organizations.send(new ListAccountsCommand({ MaxResults: ACCOUNTS_PER_PAGE, ...(token ? { NextToken: token } : {}) })));
+  }
+
+  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.organizations.send(new ListAccountsCommand({ MaxResults: ACCOUNTS_PER_PAGE, ...(token ? { NextToken: token } : {}) }));
+        return await send();
       } catch (error) {
         const code = errorCode(error);
         if (code === THROTTLED && attempt < this.retry.attempts) {
           await this.retry.sleep(throttleDelayMs(attempt, this.retry));
           continue;
         }
-        throw this.failure(code, attempt, error);
+        throw this.failure(operation, code, attempt, error);
       }
     }
   }
 
-  private failure(code: string, attempts: number, error: unknown): AwsCallError {
-    const failed = toAwsCallError('ListAccounts', error);
+  private failure(operation: string, code: string, attempts: number, error: unknown): AwsCallError {
+    const failed = toAwsCallError(operation, error);
     if (code === THROTTLED) {
-      return new AwsCallError('ListAccounts', failed.code, failed.httpStatus, failed.transient, `still throttled after ${attempts} attempts: ${messageOf(error)}`, {
+      return new AwsCallError(operation, failed.code, failed.httpStatus, failed.transient, `still throttled after ${attempts} attempts: ${messageOf(error)}`, {
         cause: error,
       });
     }
     if (NOT_ALLOWED.has(code)) {
       return new AwsCallError(
-        'ListAccounts',
+        operation,
         failed.code,
         failed.httpStatus,
         false,
         'listing the organization needs the management account or a delegated administrator for AWS Organizations, ' +
-          `with organizations:ListAccounts allowed (a member account may not list its organization): ${messageOf(error)}`,
+          `with organizations:${operation} allowed (a member account may not list its organization): ${messageOf(error)}`,
         { cause: error },
       );
     }

@@ -115,6 +115,9 @@ export const runIdentity = (startedAt: Date): { runId: string; runDate: string; 
   return { runId: `${iso.slice(0, 10)}T${iso.slice(11, 19).replace(/:/g, '')}Z`, runDate: iso.slice(0, 10), startedAt: iso };
 };
 
+/** The console's host in a region's partition. */
+export const consoleHostOf = (partition: string): string => CONSOLE_HOSTS[partition] ?? 'console.aws.amazon.com';
+
 const CONSOLE_HOSTS: Readonly<Record<string, string>> = {
   'aws-cn': 'console.amazonaws.cn',
   'aws-us-gov': 'console.amazonaws-us-gov.com',
@@ -136,7 +139,7 @@ export const reportLocation = (
     jsonKey,
     markdownKey: `${base}.md`,
     uri: `s3://${bucket}/${jsonKey}`,
-    consoleUrl: `https://${CONSOLE_HOSTS[partition] ?? 'console.aws.amazon.com'}/s3/object/${bucket}?region=${region}&prefix=${encodeURIComponent(jsonKey)}`,
+    consoleUrl: `https://${consoleHostOf(partition)}/s3/object/${bucket}?region=${region}&prefix=${encodeURIComponent(jsonKey)}`,
   };
 };
 

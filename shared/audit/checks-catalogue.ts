@@ -85,6 +85,14 @@ export const CHECKS = define({
     remediation:
       'Split the key policy: key administrators get kms:Put*, kms:ScheduleKeyDeletion, kms:Disable* and the like; key users get kms:Decrypt, kms:GenerateDataKey*; no principal gets both.',
   },
+  'org-account-audited': {
+    title: 'Account of the organization is audited',
+    severity: 'high',
+    resourceType: 'AwsAccount',
+    controls: [],
+    remediation:
+      'Deploy the member template in the account (the StackSet covers new accounts of its OUs; the management account takes it as a plain stack) so the audit role exists and trusts the organization audit’s role, then check the reason given.',
+  },
   's3-object-sample': {
     title: 'Most recent objects are under the required key',
     severity: 'high',

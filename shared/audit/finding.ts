@@ -10,7 +10,7 @@ export type Severity = (typeof SEVERITIES)[number];
 export const FINDING_STATUSES = ['failed', 'error', 'fixed', 'passed', 'informational'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
-export type ResourceType = 'AwsS3Bucket' | 'AwsKmsKey' | 'AwsS3Object';
+export type ResourceType = 'AwsS3Bucket' | 'AwsKmsKey' | 'AwsS3Object' | 'AwsAccount';
 
 /** A change the audit made, with the state before; every fix is logged and reported. */
 export interface FixRecord {

@@ -1,6 +1,9 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AwsSettings } from '../config/enforcer-config.js';
 
 /**
@@ -51,14 +54,27 @@ export const withoutSdkLogging = <C extends { middlewareStack: { remove(name: st
 };
 
 /** What every client made here gets after construction. */
-export const tuneClient = <C extends S3Client | KMSClient | SNSClient>(client: C): C => withoutSdkLogging(reuseSigners(client));
+export const tuneClient = <C extends S3Client | KMSClient | SNSClient | SSMClient | STSClient>(client: C): C => withoutSdkLogging(reuseSigners(client));
 
-export const createS3Client = (aws: AwsSettings): S3Client =>
-  tuneClient(new S3Client({ region: aws.region, forcePathStyle: aws.forcePathStyle, ...CLIENT_SETTINGS }));
+/**
+ * Without `credentials` a client uses the caller's own (the execution role's); with them, another
+ * identity's — a member account's role, renewed by the provider as it nears expiry.
+ */
+const withCredentials = (credentials: AwsCredentialIdentityProvider | undefined) => (credentials ? { credentials } : {});
 
-export const createKmsClient = (aws: AwsSettings): KMSClient => tuneClient(new KMSClient({ region: aws.region, ...CLIENT_SETTINGS }));
+export const createS3Client = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): S3Client =>
+  tuneClient(new S3Client({ region: aws.region, forcePathStyle: aws.forcePathStyle, ...CLIENT_SETTINGS, ...withCredentials(credentials) }));
+
+export const createKmsClient = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): KMSClient =>
+  tuneClient(new KMSClient({ region: aws.region, ...CLIENT_SETTINGS, ...withCredentials(credentials) }));
 
 export const createSnsClient = (aws: AwsSettings): SNSClient => tuneClient(new SNSClient({ region: aws.region, ...CLIENT_SETTINGS }));
+
+export const createSsmClient = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): SSMClient =>
+  tuneClient(new SSMClient({ region: aws.region, ...CLIENT_SETTINGS, ...withCredentials(credentials) }));
+
+/** Always the caller's own credentials: this is the client that assumes the member roles. */
+export const createStsClient = (aws: AwsSettings): STSClient => tuneClient(new STSClient({ region: aws.region, ...CLIENT_SETTINGS }));
 
 /** One client per region, made on first use and kept: buckets and their keys live in many regions. */
 export type RegionalClients<T> = (region: string) => T;
@@ -75,8 +91,11 @@ const regional = <T>(create: (region: string) => T): RegionalClients<T> => {
   };
 };
 
-export const createRegionalS3Clients = (aws: AwsSettings): RegionalClients<S3Client> =>
-  regional((region) => createS3Client({ ...aws, region }));
+export const createRegionalS3Clients = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): RegionalClients<S3Client> =>
+  regional((region) => createS3Client({ ...aws, region }, credentials));
 
-export const createRegionalKmsClients = (aws: AwsSettings): RegionalClients<KMSClient> =>
-  regional((region) => createKmsClient({ ...aws, region }));
+export const createRegionalKmsClients = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): RegionalClients<KMSClient> =>
+  regional((region) => createKmsClient({ ...aws, region }, credentials));
+
+export const createRegionalSsmClients = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): RegionalClients<SSMClient> =>
+  regional((region) => createSsmClient({ ...aws, region }, credentials));

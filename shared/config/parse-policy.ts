@@ -150,6 +150,9 @@ export const toEnforcementPolicy = (requiredKey: string, document: PolicyDocumen
 export const FIXABLE_CHECKS = ['s3-default-encryption-kms', 'kms-key-rotation'] as const;
 export type FixableCheck = (typeof FIXABLE_CHECKS)[number];
 
+/** Every fix off: the audit only reads (the CLI's default). */
+export const NO_FIXES: Readonly<Record<FixableCheck, boolean>> = Object.freeze(Object.fromEntries(FIXABLE_CHECKS.map((check) => [check, false])) as Record<FixableCheck, boolean>);
+
 export interface AuditSettings {
   /** KMS.4 and CIS ask for rotation; this bounds its period (KMS allows 90–2560 days). */
   readonly maxRotationPeriodDays: number;

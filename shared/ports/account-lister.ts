@@ -22,4 +22,6 @@ export interface AccountLister {
    * taken), so memory stays flat at the organization's 10,000-account ceiling.
    */
   accountPages(): AsyncIterable<readonly OrganizationAccount[]>;
+  /** The ids of the accounts under these roots (`r-…`) or organizational units (`ou-…`), at any depth. */
+  accountIdsUnder(parentIds: readonly string[]): Promise<ReadonlySet<string>>;
 }

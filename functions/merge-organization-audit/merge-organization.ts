@@ -1,0 +1,280 @@
+import { Buffer } from 'node:buffer';
+import { latestReportKey } from '../../shared/audit/audit-report.js';
+import { compareText } from '../../shared/audit/finding.js';
+import { forEachBoundedInOrder } from '../../shared/core/run-bounded.js';
+import { accountResource, auditedFinding, notAuditedFinding, parseAccountResult, type AccountResult, type MemberAccount } from '../../shared/organization/account-result.js';
+import { buildOrganizationNotification } from '../../shared/organization/organization-notification.js';
+import { organizationRunLayout, type OrganizationRun } from '../../shared/organization/organization-run.js';
+import { OrganizationTally, type AccountLine, type OrganizationChange } from '../../shared/organization/organization-tally.js';
+import type { Notification, NotificationPublisher } from '../../shared/ports/notification-publisher.js';
+import type { ReportSpool } from '../../shared/ports/report-spool.js';
+import type { ReportStore } from '../../shared/ports/report-store.js';
+import type { ListedAccount } from '../list-organization-accounts/list-accounts.js';
+import { ORGANIZATION_REPORT_KIND, OrganizationReportFiles, type OrganizationReportHeader } from './organization-report.js';
+import { readAccountReport, type ReportFindingLine } from './read-account-report.js';
+
+export interface MergeRecorder {
+  accountNotAudited(line: AccountLine): void;
+  reportNotWritten(what: string, error: unknown): void;
+  stateNotSaved(accountId: string, error: unknown): void;
+  mergeCompleted(outcome: MergeOutcome): void;
+}
+
+export interface MergeDependencies {
+  /** The central reports bucket: the listing, every account's result and report, and the organization report. */
+  readonly store: ReportStore;
+  readonly reports: { readonly bucket: string; readonly prefix: string; readonly kmsKeyArn: string; readonly consoleHost: string };
+  readonly callerAccountId: string;
+  readonly homeRegion: string;
+  readonly publisher: NotificationPublisher;
+  readonly measure: (notification: Notification) => number;
+  readonly budgetBytes: number;
+  readonly recorder: MergeRecorder;
+  readonly openSpool: () => ReportSpool;
+  /** Accounts read at once. */
+  readonly concurrency: number;
+}
+
+export interface MergeOutcome {
+  readonly runId: string;
+  readonly accounts: { readonly listed: number; readonly audited: number; readonly notAudited: number; readonly skipped: number };
+  readonly findings: number;
+  readonly failing: number;
+  readonly page: boolean;
+  readonly notifications: number;
+  readonly report?: string | undefined;
+  readonly reportError?: string | undefined;
+  readonly statesNotSaved: number;
+}
+
+/** One account as the merge found it: its line, the result behind it, and its report's findings as read. */
+interface MergedAccount {
+  readonly line: AccountLine;
+  readonly result?: AccountResult | undefined;
+  readonly findingLines: readonly ReportFindingLine[];
+  readonly changes: readonly OrganizationChange[];
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const parseListed = (text: string): ListedAccount | undefined => {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (!isRecord(value) || typeof value['accountId'] !== 'string') return undefined;
+    return value as unknown as ListedAccount;
+  } catch {
+    return undefined;
+  }
+};
+
+const readText = async (lines: AsyncIterable<string>): Promise<string> => {
+  const parts: string[] = [];
+  for await (const line of lines) parts.push(line);
+  return parts.join('\n');
+};
+
+const LISTING_BATCH = 256;
+
+/** The listing's accounts in batches, streamed: memory holds one batch of lines. */
+async function* listingBatches(lines: AsyncIterable<string>): AsyncIterable<ListedAccount[]> {
+  let batch: ListedAccount[] = [];
+  let lineNumber = 0;
+  for await (const text of lines) {
+    lineNumber += 1;
+    if (text.trim() === '') continue;
+    const listed = parseListed(text);
+    if (!listed) throw new Error(`line ${lineNumber} of the run's listing is not an account`);
+    batch.push(listed);
+    if (batch.length >= LISTING_BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+const notAuditedLine = (account: MemberAccount, reason: { code: AccountLine['reasonCode']; detail: string }): AccountLine => ({
+  accountId: account.accountId,
+  name: account.name,
+  status: 'not-audited',
+  reasonCode: reason.code,
+  reason: reason.detail,
+});
+
+/**
+ * Merges one night's organization audit: every account of the listing, in order, with the result
+ * its audit left (or none: then it was not audited, and says so), each audited account's report
+ * streamed into the organization report; then one summary for on-call, and only after it went out,
+ * each account's report copied to its state for the next night. Memory holds the accounts in
+ * flight, not the organization.
+ */
+export const mergeOrganization = async (deps: MergeDependencies, run: OrganizationRun, mapRunArn?: string): Promise<MergeOutcome> => {
+  const layout = organizationRunLayout(deps.reports.prefix, run);
+  const listing = await deps.store.readLines(layout.listingKey);
+  if (!listing) throw new Error(`the run's listing ${layout.listingKey} is not in ${deps.reports.bucket}: the accounts step did not finish`);
+
+  const tally = new OrganizationTally();
+  const spool = deps.openSpool();
+  try {
+    const files = new OrganizationReportFiles(spool);
+    const promotions = spool.file('promotions.tsv');
+    let promotable = 0;
+
+    const mergeAccount = async (listed: ListedAccount): Promise<MergedAccount> => {
+      if (listed.scope === 'skipped') return { line: { accountId: listed.accountId, name: listed.name, status: 'skipped', reason: listed.reason }, findingLines: [], changes: [] };
+      const stored = await deps.store.readLines(layout.accountResultKey(listed.accountId));
+      const result = stored ? parseAccountResult(await readText(stored)) : undefined;
+      if (!result) {
+        const reason = { code: 'no-result' as const, detail: stored ? 'the account’s result could not be read' : 'the fan-out recorded no result for the account: its audit never finished (see the map run)' };
+        return { line: notAuditedLine(listed, reason), result, findingLines: [], changes: [] };
+      }
+      if (result.status === 'not-audited') return { line: notAuditedLine(listed, result.reason), result, findingLines: [], changes: [] };
+      const findingLines: ReportFindingLine[] = [];
+      const changes: OrganizationChange[] = [];
+      let reportNote: string | undefined = result.reportError;
+      if (result.reportKey) {
+        try {
+          const lines = await deps.store.readLines(result.reportKey);
+          if (!lines) throw new Error('the report is missing');
+          await readAccountReport(lines, (line, reported) => {
+            const { finding } = line;
+            findingLines.push(line);
+            const change = reported.new.has(finding.id) ? 'new' : reported.changed.has(finding.id) ? 'changed' : undefined;
+            if (change) {
+              changes.push({ change, accountId: listed.accountId, id: finding.id, check: finding.check, severity: finding.severity, status: finding.status, resource: finding.resource, region: finding.region, observed: finding.observed });
+            }
+          });
+        } catch (error) {
+          reportNote = `the account's report could not be read (${error instanceof Error ? error.message : String(error)})`;
+        }
+      }
+      return {
+        line: {
+          accountId: listed.accountId,
+          name: listed.name,
+          status: 'audited',
+          failing: result.findings.failed + result.findings.error,
+          changes: result.changes,
+          page: result.page,
+          ...(result.reportKey ? { report: `s3://${deps.reports.bucket}/${result.reportKey}` } : {}),
+          ...(reportNote ? { reason: reportNote } : {}),
+          ...(result.regions.absent.length + result.regions.unreadable.length > 0 ? { regionsWithoutEnforcer: [...result.regions.absent, ...result.regions.unreadable].sort(compareText) } : {}),
+        },
+        result,
+        findingLines,
+        changes,
+      };
+    };
+
+    const deliver = (merged: MergedAccount): void => {
+      const { line, result } = merged;
+      tally.account(line, result);
+      files.account(line);
+      if (line.status === 'skipped') return;
+      // Every account in scope has a finding of its own: passed when audited, failed (and paging) when not.
+      const own = line.status === 'not-audited' ? notAuditedFinding(line, { code: line.reasonCode ?? 'no-result', detail: line.reason ?? '' }, deps.homeRegion) : auditedFinding(line, deps.homeRegion);
+      tally.finding(own);
+      files.findingText(JSON.stringify(own));
+      if (line.status === 'not-audited') {
+        deps.recorder.accountNotAudited(line);
+        tally.change({ change: 'new', accountId: line.accountId, id: own.id, check: own.check, severity: own.severity, status: own.status, resource: accountResource(line.accountId), region: own.region, observed: own.observed });
+      }
+      for (const { text, finding } of merged.findingLines) {
+        files.findingText(text);
+        tally.finding(finding);
+      }
+      merged.changes.forEach((change) => tally.change(change));
+      if (result?.status === 'audited' && result.reportKey) {
+        promotions.append(`${result.accountId}\t${result.reportKey}\n`);
+        promotable += 1;
+      }
+    };
+
+    for await (const batch of listingBatches(listing)) await forEachBoundedInOrder(batch, deps.concurrency, mergeAccount, deliver);
+
+    const summary = tally.summary();
+    const changes = tally.topChanges();
+    const jsonKey = layout.reportJsonKey;
+    const location = {
+      bucket: deps.reports.bucket,
+      jsonKey,
+      markdownKey: layout.reportMarkdownKey,
+      uri: `s3://${deps.reports.bucket}/${jsonKey}`,
+      consoleUrl: `https://${deps.reports.consoleHost}/s3/object/${deps.reports.bucket}?region=${deps.homeRegion}&prefix=${encodeURIComponent(jsonKey)}`,
+    };
+    const header: OrganizationReportHeader = {
+      kind: ORGANIZATION_REPORT_KIND,
+      schemaVersion: 1,
+      run: { ...run, callerAccountId: deps.callerAccountId, region: deps.homeRegion, ...(mapRunArn ? { mapRunArn } : {}) },
+      location,
+      summary,
+    };
+    let reportError: string | undefined;
+    const written = await Promise.allSettled([
+      deps.store.write({ key: location.jsonKey, ...files.json(header), contentType: 'application/json', kmsKeyArn: deps.reports.kmsKeyArn }),
+      deps.store.write({ key: location.markdownKey, ...files.markdown(header, changes), contentType: 'text/markdown; charset=utf-8', kmsKeyArn: deps.reports.kmsKeyArn }),
+    ]);
+    const failed = written.find((settled): settled is PromiseRejectedResult => settled.status === 'rejected');
+    if (failed) {
+      reportError = failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
+      deps.recorder.reportNotWritten('organization report', failed.reason);
+    }
+
+    const notification = buildOrganizationNotification({
+      run,
+      summary,
+      changes,
+      notAudited: tally.accountsNotAudited(),
+      ...(reportError ? { reportError } : { report: { uri: location.uri, consoleUrl: location.consoleUrl } }),
+      measure: deps.measure,
+      budgetBytes: deps.budgetBytes,
+    });
+    await deps.publisher.publish(notification);
+
+    // Only now that the summary went out: a merge that failed before it pages again when retried.
+    let statesNotSaved = 0;
+    if (promotable > 0) {
+      const pending: { accountId: string; reportKey: string }[] = [];
+      const promote = async (batch: readonly { accountId: string; reportKey: string }[]): Promise<void> =>
+        forEachBoundedInOrder(
+          batch,
+          deps.concurrency,
+          async ({ accountId, reportKey }) => {
+            try {
+              await deps.store.copy(reportKey, latestReportKey(deps.reports.prefix, accountId), deps.reports.kmsKeyArn);
+            } catch (error) {
+              statesNotSaved += 1;
+              deps.recorder.stateNotSaved(accountId, error);
+            }
+          },
+          () => undefined,
+        );
+      let rest = '';
+      for await (const chunk of promotions.read()) {
+        const lines = (rest + Buffer.from(chunk).toString('utf8')).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) {
+          const [accountId = '', reportKey = ''] = line.split('\t');
+          pending.push({ accountId, reportKey });
+        }
+        if (pending.length >= LISTING_BATCH) await promote(pending.splice(0));
+      }
+      await promote(pending.splice(0));
+    }
+
+    const outcome: MergeOutcome = {
+      runId: run.runId,
+      accounts: summary.accounts,
+      findings: summary.findings,
+      failing: summary.byStatus.failed + summary.byStatus.error,
+      page: summary.page,
+      notifications: 1,
+      ...(reportError ? { reportError } : { report: location.uri }),
+      statesNotSaved,
+    };
+    deps.recorder.mergeCompleted(outcome);
+    return outcome;
+  } finally {
+    await spool.discard();
+  }
+};
