@@ -165,7 +165,7 @@ export const auditCommand: Command = {
     const { config, topicArn } = loadForRun(resolved, publish);
     const s3In = createRegionalS3Clients(config.aws);
     const kmsIn = createRegionalKmsClients(config.aws);
-    const sns = topicArn ? createSnsClient(config.aws) : undefined;
+    const sns = topicArn ? createSnsClient(config.aws, topicArn) : undefined;
     const warn = (line: string): void => {
       io.stderr.write(`enforcer audit: ${line}\n`);
     };

@@ -57,9 +57,9 @@ export interface OrganizationRunOptions {
 const LOCAL_REPORTS = { bucket: 'local-run', keyArn: 'arn:aws:kms:us-east-1:000000000000:key/local-run-not-encrypted' } as const;
 
 const organizationRecorder = (warn: (line: string) => void) => {
-  const findings: AccountFinding[] = [];
+  // Findings are read back from the organization report once it is merged, not kept as they come.
   const audit: AuditRecorder = {
-    findingRecorded: (finding) => void findings.push(finding),
+    findingRecorded: () => undefined,
     factsGathered: () => undefined,
     fixAttempted: (result) => warn(`fix ${result.outcome}: ${result.plan.kind === 'put-bucket-encryption' ? result.plan.bucket : result.plan.keyArn}`),
     previousDetailsUnavailable: () => undefined,
@@ -73,7 +73,7 @@ const organizationRecorder = (warn: (line: string) => void) => {
     stateNotSaved: (accountId, error) => warn(`state of ${accountId} not saved: ${error instanceof Error ? error.message : String(error)}`),
     mergeCompleted: () => undefined,
   };
-  return { audit, merge, findings };
+  return { audit, merge };
 };
 
 /** Every account line and every finding of the organization report, read back from where the merge wrote it. */
@@ -116,7 +116,7 @@ export const runOrganizationAudit = async (env: Record<string, string | undefine
   const caller = { s3In: createRegionalS3Clients(aws), kmsIn: createRegionalKmsClients(aws), ssmIn: createRegionalSsmClients(aws) };
   const sts = createStsClient(aws);
   const organizations = new OrganizationsClient({ region: home, ...CLIENT_SETTINGS, maxAttempts: 1 });
-  const sns = options.publish && config.findingsTopicArn ? createSnsClient(aws) : undefined;
+  const sns = options.publish && config.findingsTopicArn ? createSnsClient(aws, config.findingsTopicArn) : undefined;
   try {
     const identity = await sts.send(new GetCallerIdentityCommand({})).catch((error: unknown) => {
       throw toAwsCallError('GetCallerIdentity', error);

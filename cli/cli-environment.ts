@@ -22,7 +22,14 @@ export interface ConnectionValues {
 }
 
 /** Service-specific endpoints win over AWS_ENDPOINT_URL in the SDK; --endpoint-url replaces them all. */
-const SERVICE_ENDPOINTS = ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL_SNS'] as const;
+const SERVICE_ENDPOINTS = [
+  'AWS_ENDPOINT_URL_S3',
+  'AWS_ENDPOINT_URL_KMS',
+  'AWS_ENDPOINT_URL_SNS',
+  'AWS_ENDPOINT_URL_STS',
+  'AWS_ENDPOINT_URL_SSM',
+  'AWS_ENDPOINT_URL_ORGANIZATIONS',
+] as const;
 
 /** Read by the SDK itself rather than by shared/config, so an override must reach the process. */
 export const SDK_VARIABLES: readonly string[] = ['AWS_REGION', 'AWS_PROFILE', 'AWS_ENDPOINT_URL', ...SERVICE_ENDPOINTS];

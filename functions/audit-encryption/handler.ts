@@ -15,7 +15,7 @@ import { powertoolsAuditRecorder } from './powertools-audit-recorder.js';
 const config = loadAuditConfig();
 const { logger, metrics } = createTelemetry('audit-encryption');
 const clients: AccountClients = { s3In: createRegionalS3Clients(config.aws), kmsIn: createRegionalKmsClients(config.aws) };
-const ending = announceOnSns(new SnsNotificationPublisher(createSnsClient(config.aws), config.findingsTopicArn));
+const ending = announceOnSns(new SnsNotificationPublisher(createSnsClient(config.aws, config.findingsTopicArn), config.findingsTopicArn));
 const recorder = powertoolsAuditRecorder(logger, metrics);
 
 /** The function audits its own account and keeps its reports there. */

@@ -11,7 +11,7 @@ import type { NotAuditedReason } from '../../shared/organization/not-audited-rea
 import { organizationRunLayout, type OrganizationRun } from '../../shared/organization/organization-run.js';
 import type { ReportSpool } from '../../shared/ports/report-spool.js';
 import type { ReportStore } from '../../shared/ports/report-store.js';
-import type { OpenAccountFor } from './member-access.js';
+import type { AccountAccess, OpenAccountFor } from './member-access.js';
 
 export interface MemberAuditDependencies {
   readonly config: OrganizationAuditConfig;
@@ -47,7 +47,12 @@ const regionsBy = (deployments: readonly MemberDeployment[], kind: MemberDeploym
  * audited, or it is not with the reason why.
  */
 export const auditMember = async (deps: MemberAuditDependencies, run: OrganizationRun, account: MemberAccount): Promise<AccountResult> => {
-  const access = await deps.openAccount(account.accountId);
+  let access: AccountAccess;
+  try {
+    access = await deps.openAccount(account.accountId);
+  } catch (error) {
+    return { ...account, status: 'not-audited', reason: reasonOfAuditFailure(error) };
+  }
   if (access.kind === 'refused') return { ...account, status: 'not-audited', reason: access.reason };
   try {
     const deployments = await Promise.all(deps.config.auditRegions.map((region) => access.deployments.deploymentIn(region)));

@@ -21,7 +21,7 @@ const config = loadEnforcerConfig();
 const { logger, metrics } = createTelemetry('enforce-object-encryption');
 const s3 = createS3Client(config.aws);
 const kms = createKmsClient(config.aws);
-const sns = createSnsClient(config.aws);
+const sns = createSnsClient(config.aws, config.findingsTopicArn);
 
 type PreparedDependencies = Omit<InvocationDependencies, 'remainingTimeMs'>;
 let dependencies: Promise<PreparedDependencies> | undefined;

@@ -20,7 +20,7 @@ const config = loadOrganizationAuditConfig(undefined, { publishes: true });
 const { aws } = config.audit;
 const { logger, metrics } = createTelemetry('merge-organization-audit');
 const s3 = createS3Client(aws);
-const publisher = new SnsNotificationPublisher(createSnsClient(aws), config.findingsTopicArn as string);
+const publisher = new SnsNotificationPublisher(createSnsClient(aws, config.findingsTopicArn), config.findingsTopicArn as string);
 const recorder = powertoolsMergeRecorder(logger, metrics);
 
 const merge = async (event: unknown, context: Context): Promise<MergeOutcome> => {

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { latestReportKey } from '../../shared/audit/audit-report.js';
 import { compareText } from '../../shared/audit/finding.js';
 import { forEachBoundedInOrder } from '../../shared/core/run-bounded.js';
-import { accountResource, auditedFinding, notAuditedFinding, parseAccountResult, type AccountResult, type MemberAccount } from '../../shared/organization/account-result.js';
+import { auditedFinding, notAuditedFinding, parseAccountResult, type AccountResult, type MemberAccount } from '../../shared/organization/account-result.js';
 import { buildOrganizationNotification } from '../../shared/organization/organization-notification.js';
 import { organizationRunLayout, type OrganizationRun } from '../../shared/organization/organization-run.js';
 import { OrganizationTally, type AccountLine, type OrganizationChange } from '../../shared/organization/organization-tally.js';
@@ -175,10 +175,7 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
       const own = line.status === 'not-audited' ? notAuditedFinding(line, { code: line.reasonCode ?? 'no-result', detail: line.reason ?? '' }, deps.homeRegion) : auditedFinding(line, deps.homeRegion);
       tally.finding(own);
       files.findingText(JSON.stringify(own));
-      if (line.status === 'not-audited') {
-        deps.recorder.accountNotAudited(line);
-        tally.change({ change: 'new', accountId: line.accountId, id: own.id, check: own.check, severity: own.severity, status: own.status, resource: accountResource(line.accountId), region: own.region, observed: own.observed });
-      }
+      if (line.status === 'not-audited') deps.recorder.accountNotAudited(line);
       for (const { text, finding } of merged.findingLines) {
         files.findingText(text);
         tally.finding(finding);

@@ -68,7 +68,12 @@ export const createS3Client = (aws: AwsSettings, credentials?: AwsCredentialIden
 export const createKmsClient = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): KMSClient =>
   tuneClient(new KMSClient({ region: aws.region, ...CLIENT_SETTINGS, ...withCredentials(credentials) }));
 
-export const createSnsClient = (aws: AwsSettings): SNSClient => tuneClient(new SNSClient({ region: aws.region, ...CLIENT_SETTINGS }));
+/**
+ * A client for the topic's own region: SNS accepts a publish only there, and a member's enforcer in
+ * another region publishes to the organization's central topic.
+ */
+export const createSnsClient = (aws: AwsSettings, topicArn?: string): SNSClient =>
+  tuneClient(new SNSClient({ region: topicArn?.split(':')[3] || aws.region, ...CLIENT_SETTINGS }));
 
 export const createSsmClient = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): SSMClient =>
   tuneClient(new SSMClient({ region: aws.region, ...CLIENT_SETTINGS, ...withCredentials(credentials) }));

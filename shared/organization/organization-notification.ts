@@ -16,11 +16,12 @@ export interface OrganizationNotificationInput {
 const FIELD_LIMIT = 300;
 const clip = (text: string): string => (text.length <= FIELD_LIMIT ? text : `${text.slice(0, FIELD_LIMIT - 1)}…`);
 
+/** What pages comes first: SNS cuts subjects at 100 characters. */
 const subjectOf = ({ run, summary }: OrganizationNotificationInput): string => {
   const { changes, accounts } = summary;
-  const notAudited = accounts.notAudited > 0 ? `, ${accounts.notAudited} account(s) not audited` : '';
+  const notAudited = accounts.notAudited > 0 ? `${accounts.notAudited} account(s) not audited, ` : '';
   const severity = summary.page ? ` [${summary.severity}]` : '';
-  return `S3 encryption audit ${run.runDate}, organization${severity}: ${changes.new} new, ${changes.changed} changed, ${changes.resolved} resolved${notAudited}`;
+  return `S3 encryption audit ${run.runDate} (org)${severity}: ${notAudited}${changes.new} new, ${changes.changed} changed, ${changes.resolved} resolved`;
 };
 
 const textOf = (input: OrganizationNotificationInput, changes: readonly OrganizationChange[], notAudited: readonly AccountLine[]): string => {

@@ -1,4 +1,5 @@
 import type { ReportSummary } from '../audit/audit-report.js';
+import { CHECKS } from '../audit/checks-catalogue.js';
 import { FINDING_STATUSES, SEVERITIES, compareSeverity, compareText, highestSeverity, isFailing, type AccountFinding, type FindingStatus, type Severity } from '../audit/finding.js';
 import type { AccountResult } from './account-result.js';
 import type { NotAuditedReason } from './not-audited-reason.js';
@@ -75,6 +76,8 @@ export class OrganizationTally {
     if (line.status === 'skipped') this.accounts.skipped += 1;
     if (line.status === 'not-audited') {
       this.accounts.notAudited += 1;
+      // Nothing in the account was read: it pages every night until it is audited again.
+      this.paging.add(CHECKS['org-account-audited'].severity);
       if (this.notAudited.length < this.keep) this.notAudited.push(line);
     }
     if (result?.status === 'audited') {
@@ -90,7 +93,7 @@ export class OrganizationTally {
     if (isFailing(finding.status)) this.failingBySeverity[finding.severity] += 1;
   }
 
-  /** A failure new or changed since its account's previous run; a not-audited account pages as one too. */
+  /** A failure new or changed since its account's previous run. */
   change(change: OrganizationChange): void {
     this.paging.add(change.severity);
     this.kept.push(change);

@@ -40,6 +40,11 @@ describe('SDK clients', () => {
     expect(names).toContain('retryMiddleware');
   });
 
+  it('SNS publishes in the topic’s own region: a member in another region sends to the central topic', async () => {
+    expect(await createSnsClient(aws, 'arn:aws:sns:us-east-1:111122223333:findings').config.region()).toBe('us-east-1');
+    expect(await createSnsClient(aws, undefined).config.region()).toBe('eu-west-1');
+  });
+
   it('S3 keeps path-style addressing when configured', () => {
     expect(createS3Client(aws).config.forcePathStyle).toBe(true);
   });

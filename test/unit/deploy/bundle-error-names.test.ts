@@ -30,6 +30,18 @@ const BAD_CONFIGURATION: Record<string, { env: Record<string, string>; names: st
     env: { REQUIRED_KMS_KEY: '', AUDIT_CONCURRENCY: 'lots', FINDINGS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:findings', AWS_REGION: 'eu-west-1' },
     names: ['REQUIRED_KMS_KEY', 'AUDIT_CONCURRENCY'],
   },
+  'list-organization-accounts': {
+    env: { REQUIRED_KMS_KEY: 'alias/data', AWS_REGION: 'eu-west-1', REPORTS_BUCKET: 'org-reports', REPORTS_KMS_KEY_ARN: 'alias/reports', ORGANIZATION_OUS: 'ou-nope' },
+    names: ['REPORTS_KMS_KEY_ARN', 'ORGANIZATION_OUS'],
+  },
+  'audit-member-account': {
+    env: { REQUIRED_KMS_KEY: 'alias/data', AWS_REGION: 'eu-west-1', REPORTS_KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/1', AUDIT_REGIONS: 'eu-west-1,mars' },
+    names: ['REPORTS_BUCKET', 'AUDIT_REGIONS'],
+  },
+  'merge-organization-audit': {
+    env: { REQUIRED_KMS_KEY: 'alias/data', AWS_REGION: 'eu-west-1', FINDINGS_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:findings', REPORTS_BUCKET: 'org-reports', REPORTS_KMS_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/1', MEMBER_ROLE_NAME: 'no spaces allowed', AUDIT_CONCURRENCY: '0' },
+    names: ['MEMBER_ROLE_NAME', 'AUDIT_CONCURRENCY'],
+  },
 };
 
 const RUNNER = `
