@@ -1,4 +1,12 @@
-import { ListAccountsCommand, OrganizationsClient, OrganizationsServiceException, type Account, type AccountStatus } from '@aws-sdk/client-organizations';
+import {
+  ListAccountsCommand,
+  ListAccountsForParentCommand,
+  ListOrganizationalUnitsForParentCommand,
+  OrganizationsClient,
+  OrganizationsServiceException,
+  type Account,
+  type AccountStatus,
+} from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsCallError } from '../../../shared/errors.js';
@@ -204,6 +212,134 @@ describe('OrganizationsAccountLister', () => {
 
   it('refuses a retry budget without a first attempt', () => {
     expect(() => new OrganizationsAccountLister(new OrganizationsClient({}), { attempts: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('OrganizationsAccountLister.accountIdsUnder', () => {
+  /** Every call under the units, whole and in order: which operation, with which input. */
+  const walk = () =>
+    organizations
+      .calls()
+      .map((call) => call.args[0])
+      .map((command) => [command instanceof ListAccountsForParentCommand ? 'accounts' : command instanceof ListOrganizationalUnitsForParentCommand ? 'units' : 'other', command.input]);
+
+  /**
+   * r-root holds two accounts (over two pages) and two units (over two pages); ou-root-dev holds
+   * an account and a unit of its own; ou-dev-sandbox holds an account also named in r-root.
+   */
+  const organization = () =>
+    organizations
+      .on(ListAccountsForParentCommand, { ParentId: 'r-root', MaxResults: 20 })
+      .resolves({ Accounts: [account('111111111111')], NextToken: 'a1' })
+      .on(ListAccountsForParentCommand, { ParentId: 'r-root', MaxResults: 20, NextToken: 'a1' })
+      .resolves({ Accounts: [account('222222222222')] })
+      .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'r-root', MaxResults: 20 })
+      .resolves({ OrganizationalUnits: [{ Id: 'ou-root-dev', Name: 'dev' }], NextToken: 'u1' })
+      .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'r-root', MaxResults: 20, NextToken: 'u1' })
+      .resolves({ OrganizationalUnits: [{ Id: 'ou-root-prod', Name: 'prod' }] })
+      .on(ListAccountsForParentCommand, { ParentId: 'ou-root-dev', MaxResults: 20 })
+      .resolves({ Accounts: [account('333333333333')] })
+      .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'ou-root-dev', MaxResults: 20 })
+      .resolves({ OrganizationalUnits: [{ Id: 'ou-dev-sandbox', Name: 'sandbox' }] })
+      .on(ListAccountsForParentCommand, { ParentId: 'ou-root-prod', MaxResults: 20 })
+      .resolves({ Accounts: [] })
+      .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'ou-root-prod', MaxResults: 20 })
+      .resolves({})
+      .on(ListAccountsForParentCommand, { ParentId: 'ou-dev-sandbox', MaxResults: 20 })
+      .resolves({ Accounts: [account('444444444444'), account('111111111111')] })
+      .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'ou-dev-sandbox', MaxResults: 20 })
+      .resolves({ OrganizationalUnits: [] });
+
+  it('gathers every account under a root, however deep, each once, following both lists’ pages', async () => {
+    organization();
+
+    const ids = await recordingLister().lister.accountIdsUnder(['r-root']);
+
+    expect(ids).toEqual(new Set(['111111111111', '222222222222', '333333333333', '444444444444']));
+    expect(walk()).toEqual([
+      ['accounts', { ParentId: 'r-root', MaxResults: 20 }],
+      ['accounts', { ParentId: 'r-root', MaxResults: 20, NextToken: 'a1' }],
+      ['units', { ParentId: 'r-root', MaxResults: 20 }],
+      ['units', { ParentId: 'r-root', MaxResults: 20, NextToken: 'u1' }],
+      ['accounts', { ParentId: 'ou-root-dev', MaxResults: 20 }],
+      ['units', { ParentId: 'ou-root-dev', MaxResults: 20 }],
+      ['accounts', { ParentId: 'ou-root-prod', MaxResults: 20 }],
+      ['units', { ParentId: 'ou-root-prod', MaxResults: 20 }],
+      ['accounts', { ParentId: 'ou-dev-sandbox', MaxResults: 20 }],
+      ['units', { ParentId: 'ou-dev-sandbox', MaxResults: 20 }],
+    ]);
+  });
+
+  it('takes several units at once, and only what is under them', async () => {
+    organization();
+
+    await expect(recordingLister().lister.accountIdsUnder(['ou-dev-sandbox', 'ou-root-prod'])).resolves.toEqual(new Set(['444444444444', '111111111111']));
+    expect(walk().map(([, input]) => (input as { ParentId: string }).ParentId)).toEqual(['ou-dev-sandbox', 'ou-dev-sandbox', 'ou-root-prod', 'ou-root-prod']);
+  });
+
+  it('no units, no calls, no accounts', async () => {
+    await expect(recordingLister().lister.accountIdsUnder([])).resolves.toEqual(new Set());
+    expect(walk()).toEqual([]);
+  });
+
+  it('retries a throttled page of either list with the same token, then carries on', async () => {
+    organizations
+      .on(ListAccountsForParentCommand, { ParentId: 'ou-ab12-payments1', MaxResults: 20 })
+      .rejectsOnce(organizationsError('TooManyRequestsException'))
+      .resolves({ Accounts: [account('111111111111')], NextToken: 'a1' })
+      .on(ListAccountsForParentCommand, { ParentId: 'ou-ab12-payments1', MaxResults: 20, NextToken: 'a1' })
+      .resolves({ Accounts: [account('222222222222')] })
+      .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'ou-ab12-payments1', MaxResults: 20 })
+      .resolves({ NextToken: 'u1' })
+      .on(ListOrganizationalUnitsForParentCommand, { ParentId: 'ou-ab12-payments1', MaxResults: 20, NextToken: 'u1' })
+      .rejectsOnce(organizationsError('TooManyRequestsException'))
+      .rejectsOnce(organizationsError('TooManyRequestsException'))
+      .resolves({ OrganizationalUnits: [] });
+    const { lister, sleeps } = recordingLister();
+
+    await expect(lister.accountIdsUnder(['ou-ab12-payments1'])).resolves.toEqual(new Set(['111111111111', '222222222222']));
+
+    expect(sleeps).toEqual([100, 100, 200]);
+    expect(walk()).toEqual([
+      ['accounts', { ParentId: 'ou-ab12-payments1', MaxResults: 20 }],
+      ['accounts', { ParentId: 'ou-ab12-payments1', MaxResults: 20 }],
+      ['accounts', { ParentId: 'ou-ab12-payments1', MaxResults: 20, NextToken: 'a1' }],
+      ['units', { ParentId: 'ou-ab12-payments1', MaxResults: 20 }],
+      ['units', { ParentId: 'ou-ab12-payments1', MaxResults: 20, NextToken: 'u1' }],
+      ['units', { ParentId: 'ou-ab12-payments1', MaxResults: 20, NextToken: 'u1' }],
+      ['units', { ParentId: 'ou-ab12-payments1', MaxResults: 20, NextToken: 'u1' }],
+    ]);
+  });
+
+  it('names the operation still throttled once the attempts are used up', async () => {
+    organizations.on(ListAccountsForParentCommand).resolves({ Accounts: [] }).on(ListOrganizationalUnitsForParentCommand).rejects(organizationsError('TooManyRequestsException'));
+    const { lister } = recordingLister({ attempts: 3 });
+
+    await expect(lister.accountIdsUnder(['r-root'])).rejects.toMatchObject({
+      name: 'AwsCallError',
+      operation: 'ListOrganizationalUnitsForParent',
+      code: 'TooManyRequestsException',
+      transient: true,
+      message: expect.stringContaining('still throttled after 3 attempts'),
+    });
+  });
+
+  it('says which permission listing a unit needs when access is denied', async () => {
+    organizations.on(ListAccountsForParentCommand).rejects(organizationsError('AccessDeniedException', 400, 'not allowed'));
+
+    const failure = await recordingLister()
+      .lister.accountIdsUnder(['ou-ab12-payments1'])
+      .catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(AwsCallError);
+    expect(failure).toMatchObject({ operation: 'ListAccountsForParent', code: 'AccessDeniedException', transient: false });
+    expect((failure as Error).message).toMatch(/with organizations:ListAccountsForParent allowed .*: not allowed$/);
+  });
+
+  it('a unit that does not exist fails the listing rather than selecting nothing', async () => {
+    organizations.on(ListAccountsForParentCommand).rejects(organizationsError('ParentNotFoundException', 400, 'We can’t find a root or OU with the ParentId that you specified.'));
+
+    await expect(recordingLister().lister.accountIdsUnder(['ou-ab12-gone1234'])).rejects.toMatchObject({ operation: 'ListAccountsForParent', code: 'ParentNotFoundException' });
   });
 });
 
