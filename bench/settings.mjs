@@ -25,4 +25,11 @@ export const SETTINGS = Object.freeze({
   pipelineRuns: 3,
 });
 
-export const TARGETS = Object.freeze({ throughputRatio: 0.9, loadRatio: 1.3, auditRatio: 1.2, auditMemoryGrowth: 1.2 });
+/**
+ * The SDK's CPU time per call is the floor on these 2-core machines, so throughput and wall time are
+ * judged against the bare SDK's own ceiling for the same calls, measured in the same run:
+ * - enforceVsSdk: enforce throughput at least this fraction of the SDK's rate for the same commands;
+ * - auditVsSdk: audit wall time at most this multiple of the SDK's time for the same calls.
+ * The latency bounds (no CPU time at all) are printed beside them, as context.
+ */
+export const TARGETS = Object.freeze({ enforceVsSdk: 0.95, auditVsSdk: 1.1, loadRatio: 1.3, auditMemoryGrowth: 1.2 });

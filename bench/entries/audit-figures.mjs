@@ -1,32 +1,37 @@
 // Bundled by bench/run.mjs with the functions' esbuild options and run in its own process
 // (with --expose-gc), one audit size per process so memory figures do not mix:
 //   node --expose-gc audit-figures.mjs <result.json> '{"buckets":1000,"keys":100,"latencyMs":20,"seedFile":"…","retainedProbeMs":100}'
+//   node --expose-gc audit-figures.mjs <result.json> '{"buckets":1000,"keys":100,"latencyMs":20,"seedFile":"…","runCallsFile":"…","sdkCeiling":true}'
 // The audit use case (auditAccount) runs with the real adapters over real SDK clients whose HTTP
 // handler is the simulated account of bench/lib, composed by auditServices as the function and the
 // CLI compose it, with configuration from the real loader. Each measured run is a cold process, as a
 // nightly invocation is; it reads the previous night's report, left by a seeding run (given a
 // `seedFile` that does not exist yet, the process runs the first night without latency and saves
-// its reports there).
+// its reports there). With `sdkCeiling`, the process makes no audit at all: it makes the same night's
+// calls with the bare SDK clients (bench/lib/audit-sdk-ceiling.mjs), equally cold, for the audit's
+// verdict; `runCallsFile` carries the calls of the run itself from a measured night to it.
 import { Buffer } from 'node:buffer';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { clearInterval, setInterval } from 'node:timers';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { GetBucketEncryptionCommand, GetBucketNotificationConfigurationCommand, GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { auditAccount } from '../../functions/audit-encryption/audit-account.ts';
-import { auditServices } from '../../functions/audit-encryption/audit-services.ts';
+import { announceOnSns, auditServices } from '../../functions/audit-encryption/audit-services.ts';
 import { powertoolsAuditRecorder } from '../../functions/audit-encryption/powertools-audit-recorder.ts';
 import { LocalReportSpool } from '../../shared/adapters/local-report-spool.ts';
 import { SnsNotificationPublisher } from '../../shared/adapters/sns-notification-publisher.ts';
 import { loadAuditConfig } from '../../shared/config/audit-config.ts';
 import { createTelemetry } from '../../shared/observability/powertools.ts';
+import { auditCallsWithTheSdk, recordRunCalls } from '../lib/audit-sdk-ceiling.mjs';
 import { CallCounter, simulatedClient } from '../lib/simulated-aws.mjs';
 import { SimulatedAccount } from '../lib/simulated-account.mjs';
 
 /** @import { AuditRecorder } from '../../functions/audit-encryption/audit-recorder.ts' */
 /** @import { AccountClients } from '../../functions/audit-encryption/audit-services.ts' */
+/** @import { RunCall } from '../lib/audit-sdk-ceiling.mjs' */
 /** @import { CommandInput } from '../lib/simulated-aws.mjs' */
 
 /**
@@ -37,7 +42,8 @@ import { SimulatedAccount } from '../lib/simulated-account.mjs';
  * @property {number} latencyMs Every call's latency on the measured night.
  * @property {string} [seedFile] The previous night's reports: written by the seeding run when absent, read by a measured one.
  * @property {number} [retainedProbeMs] A probe run: a full GC at this interval, to read the heap the audit retains.
- * @property {boolean} [sdkCeiling] Measure the SDK's ceiling for the bucket reads instead of an audit.
+ * @property {string} [runCallsFile] A measured night writes the calls of the run itself here (not the reads per bucket and key); the SDK's ceiling reads them.
+ * @property {boolean} [sdkCeiling] Measure the SDK's ceiling for the same night's calls instead of an audit.
  */
 
 const REGION = 'us-east-1';
@@ -46,7 +52,8 @@ const QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:object-created`;
 
 const [resultFile, options = '{}'] = process.argv.slice(2);
 if (!resultFile) throw new Error('usage: audit-figures.mjs <result.json> [options]');
-const { buckets, keys, latencyMs, seedFile, retainedProbeMs, sdkCeiling } = /** @type {AuditFiguresOptions} */ (JSON.parse(options));
+const { buckets, keys, latencyMs, seedFile, retainedProbeMs, runCallsFile, sdkCeiling } = /** @type {AuditFiguresOptions} */ (JSON.parse(options));
+const seeding = seedFile !== undefined && !existsSync(seedFile);
 
 const account = new SimulatedAccount({ buckets, keys, region: REGION, account: ACCOUNT, queueArn: QUEUE_ARN });
 const config = loadAuditConfig({
@@ -69,6 +76,9 @@ const sample = () => {
 
 let latency = 0;
 const counter = new CallCounter();
+// A measured night records the calls of the run itself, for the SDK's ceiling to make again.
+const runCalls = !sdkCeiling && !seeding && runCallsFile ? recordRunCalls() : undefined;
+const onCommand = runCalls ? { onCommand: runCalls.onCommand } : {};
 let requests = 0;
 /**
  * @param {string} command
@@ -90,7 +100,7 @@ const regional = (ClientClass) => {
   return (region) => {
     let client = clients.get(region);
     if (!client) {
-      client = simulatedClient(ClientClass, { region, latencyMs: () => latency, respond, counter });
+      client = simulatedClient(ClientClass, { region, latencyMs: () => latency, respond, counter, ...onCommand });
       clients.set(region, client);
     }
     return client;
@@ -98,7 +108,7 @@ const regional = (ClientClass) => {
 };
 const s3In = regional(S3Client);
 const kmsIn = regional(KMSClient);
-const sns = simulatedClient(SNSClient, { region: REGION, latencyMs: () => latency, respond, counter });
+const sns = simulatedClient(SNSClient, { region: REGION, latencyMs: () => latency, respond, counter, ...onCommand });
 const { logger, metrics } = createTelemetry('audit-encryption');
 
 // Phase boundaries, read from the recorder the use case reports to. NaN until reached: a phase whose
@@ -130,7 +140,7 @@ const dependencies = auditServices({
   settings: config,
   audited: { accountId: ACCOUNT, clients },
   reportsOwner: { accountId: ACCOUNT, clients },
-  publisher: new SnsNotificationPublisher(sns, config.findingsTopicArn),
+  ending: announceOnSns(new SnsNotificationPublisher(sns, config.findingsTopicArn)),
   recorder: marking(powertoolsAuditRecorder(logger, metrics)),
   openSpool: () => new LocalReportSpool(),
 });
@@ -156,10 +166,15 @@ const compiledCodeBytes = () =>
     .filter(({ space_name: name }) => name.startsWith('code'))
     .reduce((sum, { space_used_size: used }) => sum + used, 0);
 
-/** A later night, measured: wall time, phases, memory above the baseline, commands sent. */
-const measure = async () => {
+/** A later night's account: the previous night's reports in place, and none of this night's kept. */
+const previousNight = () => {
   if (seedFile) for (const [key, body] of JSON.parse(readFileSync(seedFile, 'utf8'))) account.reports.set(key, Buffer.from(body, 'utf8'));
   account.keepReports = false;
+};
+
+/** A later night, measured: wall time, phases, memory above the baseline, commands sent. */
+const measure = async () => {
+  previousNight();
   globalThis.gc?.();
   const baseline = { heapUsed: getHeapStatistics().used_heap_size, rss: process.memoryUsage.rss() };
   peak.heapUsed = baseline.heapUsed;
@@ -189,6 +204,7 @@ const measure = async () => {
   clearInterval(timer);
   if (probe) clearInterval(probe);
   sample();
+  if (runCalls && runCallsFile) writeFileSync(runCallsFile, JSON.stringify(runCalls.calls));
   return {
     buckets,
     keys,
@@ -206,35 +222,25 @@ const measure = async () => {
 };
 
 /**
- * The SDK's own ceiling for the audit's bucket reads: no audit at all, only the same S3 client reading
- * each bucket's encryption, policy and notifications together, AUDIT_CONCURRENCY buckets at a time,
- * from the same simulated account with the same latency; absent configuration answers as the
- * errors S3 gives, caught and dropped. Warmed up on the first tenth of the buckets without latency.
+ * The SDK's own ceiling for the same night: no audit at all, only the same clients (same settings
+ * and tuning, same simulated account and latency) making the calls the audit makes, in its order and
+ * at its concurrency (bench/lib/audit-sdk-ceiling.mjs), in a process as cold as a measured night's,
+ * from the same previous night. Timed as a measured night is; the commands sent are counted for the
+ * section to compare with the audit's.
  */
 const ceiling = async () => {
-  const s3 = s3In(REGION);
-  /**
-   * @param {typeof GetBucketEncryptionCommand | typeof GetBucketPolicyCommand | typeof GetBucketNotificationConfigurationCommand} Command
-   * @param {string} Bucket
-   */
-  const read = (Command, Bucket) => s3.send(new Command({ Bucket })).catch(() => undefined);
-  /** @param {string[]} names */
-  const readAll = async (names) => {
-    let next = 0;
-    const worker = async () => {
-      while (next < names.length) {
-        const Bucket = /** @type {string} */ (names[next++]);
-        await Promise.all([read(GetBucketEncryptionCommand, Bucket), read(GetBucketPolicyCommand, Bucket), read(GetBucketNotificationConfigurationCommand, Bucket)]);
-      }
-    };
-    await Promise.all(Array.from({ length: config.concurrency }, worker));
-  };
-  latency = 0;
-  await readAll(account.bucketNames.slice(0, Math.ceil(buckets / 10)));
+  if (!runCallsFile) throw new Error('audit-figures.mjs: the SDK ceiling needs the calls of a measured night (runCallsFile)');
+  /** @type {RunCall[]} */
+  const recorded = JSON.parse(readFileSync(runCallsFile, 'utf8'));
+  previousNight();
+  globalThis.gc?.();
+  counter.reset();
   latency = latencyMs;
   const started = performance.now();
-  await readAll(account.bucketNames);
-  return { buckets, latencyMs, concurrency: config.concurrency, wallMs: performance.now() - started };
+  // The clients as the audit has them: S3's made with the composition, KMS's on first use.
+  await auditCallsWithTheSdk({ s3: s3In(REGION), kms: kmsIn(REGION), sns, requiredKey: config.policy.requiredKey, concurrency: config.concurrency, runCalls: recorded });
+  const wallMs = performance.now() - started;
+  return { buckets, latencyMs, concurrency: config.concurrency, wallMs, byCommand: counter.snapshot() };
 };
 
-writeFileSync(resultFile, JSON.stringify(await (sdkCeiling ? ceiling() : seedFile && !existsSync(seedFile) ? seed(seedFile) : measure())));
+writeFileSync(resultFile, JSON.stringify(await (sdkCeiling ? ceiling() : seeding && seedFile ? seed(seedFile) : measure())));

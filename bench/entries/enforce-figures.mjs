@@ -1,13 +1,28 @@
 // Bundled by bench/run.mjs with the functions' esbuild options and run in its own process:
-//   node enforce-figures.mjs <result.json> calls|throughput|sdk-floor|sdk-ceiling|timer-ceiling [options as JSON]
+//   node enforce-figures.mjs <result.json> calls|throughput|trace|sdk-ceiling|timer-ceiling|sdk-floor [options as JSON]
 // The enforce use case (enforceInvocation) runs with the real S3ObjectStore over a real S3Client
 // whose HTTP handler is the simulated S3 of bench/lib; configuration comes from the real loader.
+// The ceilings send again, with no enforcer, the very commands a traced run of the enforcer sent
+// (bench/lib/call-trace.mjs).
 import { Buffer } from 'node:buffer';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CopyObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetBucketOwnershipControlsCommand,
+  GetObjectAclCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  S3Client,
+  UpdateObjectEncryptionCommand,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
 import { enforceInvocation } from '../../functions/enforce-object-encryption/enforce-invocation.ts';
 import { powertoolsRecorder } from '../../functions/enforce-object-encryption/powertools-recorder.ts';
 import { UpdateCapability } from '../../functions/enforce-object-encryption/update-capability.ts';
@@ -15,11 +30,13 @@ import { S3ObjectStore } from '../../shared/adapters/s3-object-store.ts';
 import { loadEnforcerConfig } from '../../shared/config/enforcer-config.ts';
 import { requirementFor } from '../../shared/core/object-requirement.ts';
 import { createTelemetry } from '../../shared/observability/powertools.ts';
-import { CallCounter, simulatedClient, varyingLatency } from '../lib/simulated-aws.mjs';
+import { newTrace, readTrace, recordInto, sendAgain, writeTrace } from '../lib/call-trace.mjs';
+import { CallCounter, keyedLatency, simulatedClient } from '../lib/simulated-aws.mjs';
 import { objectClasses, SimulatedObjects } from '../lib/simulated-object-store.mjs';
 
 /** @import { EnforcementRecorder } from '../../functions/enforce-object-encryption/enforcement-recorder.ts' */
 /** @import { InvocationDependencies } from '../../functions/enforce-object-encryption/enforce-invocation.ts' */
+/** @import { CommandClasses } from '../lib/call-trace.mjs' */
 /** @import { CommandInput } from '../lib/simulated-aws.mjs' */
 /** @import { ObjectClass, Ownership } from '../lib/simulated-object-store.mjs' */
 
@@ -35,6 +52,20 @@ const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:encryption-findings`;
 const QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:object-created`;
 const BUCKET = 'bench-uploads';
 const CLASSES = objectClasses(REQUIRED_KEY_ARN, OTHER_KEY_ARN);
+/** Every command S3ObjectStore sends, by the name a trace records. @type {CommandClasses} */
+const S3_COMMANDS = {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetBucketOwnershipControlsCommand,
+  GetObjectAclCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  UpdateObjectEncryptionCommand,
+  UploadPartCopyCommand,
+};
 
 /**
  * The configuration the function would load, with POLICY.strategy as given.
@@ -101,20 +132,41 @@ const tallyingRecorder = (recorder) => {
   };
 };
 
+/** The key of a case's object, by the order it is sent in (warm-up objects first). @param {number} index */
+const objectKey = (index) => `objects/${String(index).padStart(6, '0')}.bin`;
+
 /**
- * Everything enforceInvocation needs, as the handler's composition root makes it, over the simulated S3.
- * @param {{ strategy: Strategy, ownership: Ownership, objectClass: ClassName, objects: number, latencyMs: number | ((command: string, input: CommandInput) => number) }} options
+ * The simulated bucket of a case and its objects: `objects` keys, in the order they are sent, all of one class.
+ * @param {{ ownership: Ownership, objectClass: ClassName, objects: number }} options
  */
-const setUp = ({ strategy, ownership, objectClass, objects, latencyMs }) => {
-  const config = configFor(strategy);
+const bucketOf = ({ ownership, objectClass, objects }) => {
   const world = new SimulatedObjects();
   world.addBucket(BUCKET, ownership);
   /** @type {ObjectClass} */
   const spec = CLASSES[objectClass];
-  const keys = Array.from({ length: objects }, (_, index) => `objects/${String(index).padStart(6, '0')}.bin`);
+  const keys = Array.from({ length: objects }, (_, index) => objectKey(index));
   for (const key of keys) world.putObject(BUCKET, key, spec);
+  const compliantCount = (/** @type {string[]} */ among) => among.filter((key) => world.objectOf(BUCKET, key)?.kmsKeyId === REQUIRED_KEY_ARN).length;
+  return { world, spec, keys, compliantCount };
+};
+
+/**
+ * Everything enforceInvocation needs, as the handler's composition root makes it, over the simulated S3.
+ * `onCommand` sees each command as the enforcer sends it (a trace).
+ * @param {{ strategy: Strategy, ownership: Ownership, objectClass: ClassName, objects: number, latencyMs: number | ((command: string, input: CommandInput) => number), onCommand?: (command: string, input: CommandInput) => void }} options
+ */
+const setUp = ({ strategy, ownership, objectClass, objects, latencyMs, onCommand }) => {
+  const config = configFor(strategy);
+  const { world, spec, keys, compliantCount: compliantAmong } = bucketOf({ ownership, objectClass, objects });
   const counter = new CallCounter();
-  const s3 = simulatedClient(S3Client, { region: REGION, latencyMs, counter, respond: (command, input) => world.respond(command, input), extra: { forcePathStyle: config.aws.forcePathStyle } });
+  const s3 = simulatedClient(S3Client, {
+    region: REGION,
+    latencyMs,
+    counter,
+    respond: (command, input) => world.respond(command, input),
+    ...(onCommand ? { onCommand } : {}),
+    extra: { forcePathStyle: config.aws.forcePathStyle },
+  });
   const { logger, metrics } = createTelemetry('enforce-object-encryption');
   const tally = tallyingRecorder(powertoolsRecorder(logger, metrics));
   const alerts = { published: 0, publish: async () => void (alerts.published += 1) };
@@ -151,7 +203,7 @@ const setUp = ({ strategy, ownership, objectClass, objects, latencyMs }) => {
     if (report.failedDeliveries.length > 0) throw new Error(`enforcement failed: ${report.failureReasons.slice(0, 3).join('; ')}`);
     return report;
   };
-  const compliantCount = () => keys.filter((key) => world.objectOf(BUCKET, key)?.kmsKeyId === REQUIRED_KEY_ARN).length;
+  const compliantCount = () => compliantAmong(keys);
   return { config, keys, counter, tally, invoke, compliantCount, alerts };
 };
 
@@ -215,16 +267,16 @@ const calls = async ({ objects = 10 }) => {
 /**
  * Objects per second through enforceInvocation with every S3 call taking a simulated latency:
  * `latencyMs` for every call, or, with `latency: { meanMs, spreadMs, seed }`, a whole number of
- * milliseconds drawn per call uniformly from [mean - spread, mean + spread] (varyingLatency). One
+ * milliseconds drawn per call uniformly from [mean - spread, mean + spread] from a sequence of the
+ * object's own (keyedLatency: the n-th call for an object waits the same whoever sends it). One
  * invocation of `objects` messages, or invocations of `batch` messages one after another. A warm
  * execution environment: `warmup` other objects are handled first, untimed, uncounted and without
- * latency (the latency model's sequence starts with the measured objects).
- * Each call's latency is recorded against the object it was for (the command's `Key`):
+ * latency. Each call's latency is recorded against the object it was for (the command's `Key`):
  * `objectLatencyMs` is each measured object's total, in the order the objects were sent.
  * @param {{ strategy: Strategy, ownership: Ownership, objectClass: ClassName, objects: number, batch?: number, latencyMs?: number, latency?: LatencyModel, warmup?: number }} options
  */
 const throughput = async ({ strategy, ownership, objectClass, objects, batch, latencyMs, latency, warmup = 64 }) => {
-  const model = latency ? varyingLatency(latency) : () => /** @type {number} */ (latencyMs);
+  const model = latency ? keyedLatency(latency) : () => /** @type {number} */ (latencyMs);
   /** @type {Map<string, number>} */
   const latencyByKey = new Map();
   let unattributedLatencyMs = 0;
@@ -235,8 +287,9 @@ const throughput = async ({ strategy, ownership, objectClass, objects, batch, la
    */
   const recordedLatency = (command, input) => {
     if (warming) return 0;
-    const ms = model();
-    if (typeof input?.Key === 'string') latencyByKey.set(input.Key, (latencyByKey.get(input.Key) ?? 0) + ms);
+    const key = typeof input?.Key === 'string' ? input.Key : undefined;
+    const ms = model(key ?? '');
+    if (key !== undefined) latencyByKey.set(key, (latencyByKey.get(key) ?? 0) + ms);
     else unattributedLatencyMs += ms;
     return ms;
   };
@@ -269,6 +322,23 @@ const throughput = async ({ strategy, ownership, objectClass, objects, batch, la
     compliantAfter: run.compliantCount() - warmup,
     warmup,
   };
+};
+
+/**
+ * The commands the enforcer sends for a case, recorded per object into `traceFile`: the same objects,
+ * warm-up and events as a throughput run of the case, without latency (the commands do not depend on it).
+ * @param {{ strategy: Strategy, ownership: Ownership, objectClass: ClassName, objects: number, batch?: number, warmup?: number, traceFile: string }} options
+ */
+const trace = async ({ strategy, ownership, objectClass, objects, batch, warmup = 64, traceFile }) => {
+  const recorded = newTrace();
+  const run = setUp({ strategy, ownership, objectClass, objects: warmup + objects, latencyMs: 0, onCommand: recordInto(recorded) });
+  const size = batch ?? objects;
+  if (warmup > 0) await run.invoke(run.keys.slice(0, warmup));
+  const measured = run.keys.slice(warmup);
+  run.counter.reset();
+  for (let index = 0; index < measured.length; index += size) await run.invoke(measured.slice(index, index + size));
+  writeTrace(traceFile, recorded);
+  return { objects, warmup, batch: size, byCommand: run.counter.snapshot(), unkeyed: recorded.unkeyed.length, compliantAfter: run.compliantCount() - warmup };
 };
 
 /** @typedef {Awaited<ReturnType<typeof throughput>>} ThroughputRun */
@@ -323,75 +393,136 @@ const sdkFloor = async ({ calls: count = 1000, concurrency = 8, warmup = 200 }) 
 };
 
 /**
- * The latency model of a ceiling run: no latency until `start()` (the warm-up), then the model's draws,
- * each recorded against its key.
- * @param {LatencyModel} latency
+ * The objects of a ceiling run, each with the commands the traced enforcer sent for it, and its latencies:
+ * none until `start()` (the warm-up), then the case's keyed model, each draw recorded against its object.
+ * @param {{ strategy: Strategy, objects: number, warmup: number, latency: LatencyModel, traceFile: string }} options
  */
-const recordingLatency = (latency) => {
-  const model = varyingLatency(latency);
+const ceilingRun = ({ strategy, objects, warmup, latency, traceFile }) => {
+  const traced = readTrace(traceFile);
+  const keys = Array.from({ length: warmup + objects }, (_, index) => objectKey(index));
+  /** @param {string} key */
+  const callsOf = (key) => {
+    const calls = traced.byKey.get(key);
+    if (!calls) throw new Error(`ceiling: the trace has no commands for ${key}`);
+    return calls;
+  };
+  const model = keyedLatency(latency);
   /** @type {Map<string, number>} */
   const byKey = new Map();
   let started = false;
   return {
+    traced,
+    callsOf,
+    warmupKeys: keys.slice(0, warmup),
+    measured: keys.slice(warmup),
+    concurrency: configFor(strategy).objectConcurrency,
     start: () => (started = true),
-    draw: (/** @type {string} */ key) => {
+    /** @param {string} key */
+    draw: (key) => {
       if (!started) return 0;
-      const ms = model();
+      const ms = model(key);
       byKey.set(key, (byKey.get(key) ?? 0) + ms);
       return ms;
     },
-    of: (/** @type {string} */ key) => byKey.get(key) ?? 0,
+    /** @param {string} key */
+    latencyOf: (key) => byKey.get(key) ?? 0,
   };
 };
 
 /**
- * The ceiling over the compliant case: no enforcer at all, only the same SDK client (same settings
- * and tuning) sending the one HeadObject a compliant object needs, `concurrency` at a time, to the
- * same simulated S3 with the same latency model — the rate any code built on the SDK reaches here.
- * Warmed up like the throughput runs; each object's latency is recorded as there.
- * @param {{ objects: number, concurrency?: number, warmup?: number, latency: LatencyModel }} options
+ * Runs `handle(key)` over the measured objects in events of `batch`, `concurrency` at a time, as the
+ * throughput run sends them, and times it.
+ * @param {string[]} measured
+ * @param {number} batch
+ * @param {number} concurrency
+ * @param {(key: string) => Promise<unknown>} handle
  */
-const sdkCeiling = async ({ objects, concurrency = 8, warmup = 64, latency }) => {
-  const world = new SimulatedObjects();
-  world.addBucket(BUCKET, 'BucketOwnerEnforced');
-  const keys = Array.from({ length: warmup + objects }, (_, index) => `ceiling/${index}`);
-  for (const key of keys) world.putObject(BUCKET, key, CLASSES.compliant);
-  const latencies = recordingLatency(latency);
-  const s3 = simulatedClient(S3Client, { region: REGION, latencyMs: (_command, input) => latencies.draw(input.Key), respond: (command, input) => world.respond(command, input) });
-  const head = (/** @type {string} */ Key) => s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
-  await pool(keys.slice(0, warmup), concurrency, head);
-  latencies.start();
-  const measured = keys.slice(warmup);
+const timedInEvents = async (measured, batch, concurrency, handle) => {
   const started = performance.now();
-  await pool(measured, concurrency, head);
-  const elapsedMs = performance.now() - started;
-  return { objects, batch: objects, concurrency, elapsedMs, objectLatencyMs: measured.map(latencies.of) };
+  for (let index = 0; index < measured.length; index += batch) await pool(measured.slice(index, index + batch), concurrency, handle);
+  return performance.now() - started;
+};
+
+/**
+ * The SDK's own ceiling for a case: no enforcer at all, only the same SDK client (same settings and
+ * tuning) sending again, object by object, the very commands the traced enforcer sent for the case
+ * (same inputs, same order per object), to a fresh copy of the same simulated bucket, with the same
+ * concurrency, events and warm-up, and the same latency per call (the keyed model: each object waits
+ * exactly what it waited in the throughput run of the same seed) — the rate any code making those
+ * calls with the SDK reaches here. Commands that name no object (ownership controls, looked up once
+ * per bucket) are sent before the warm-up, as the enforcer sends them during it.
+ * @param {{ strategy: Strategy, ownership: Ownership, objectClass: ClassName, objects: number, batch?: number, warmup?: number, latency: LatencyModel, traceFile: string }} options
+ */
+const sdkCeiling = async ({ strategy, ownership, objectClass, objects, batch, warmup = 64, latency, traceFile }) => {
+  const run = ceilingRun({ strategy, objects, warmup, latency, traceFile });
+  const { world, compliantCount } = bucketOf({ ownership, objectClass, objects: warmup + objects });
+  const counter = new CallCounter();
+  const s3 = simulatedClient(S3Client, {
+    region: REGION,
+    latencyMs: (_command, input) => run.draw(typeof input.Key === 'string' ? input.Key : ''),
+    counter,
+    respond: (command, input) => world.respond(command, input),
+    extra: { forcePathStyle: configFor(strategy).aws.forcePathStyle },
+  });
+  await sendAgain(s3, S3_COMMANDS, run.traced.unkeyed);
+  await pool(run.warmupKeys, run.concurrency, (key) => sendAgain(s3, S3_COMMANDS, run.callsOf(key)));
+  counter.reset();
+  let refused = 0;
+  run.start();
+  const size = batch ?? objects;
+  const elapsedMs = await timedInEvents(run.measured, size, run.concurrency, async (key) => (refused += await sendAgain(s3, S3_COMMANDS, run.callsOf(key))));
+  return {
+    objects,
+    batch: size,
+    concurrency: run.concurrency,
+    elapsedMs,
+    objectLatencyMs: run.measured.map(run.latencyOf),
+    byCommand: counter.snapshot(),
+    refused,
+    compliantAfter: compliantCount(run.measured),
+  };
 };
 
 /** What a ceiling run writes: the same figures for the SDK's ceiling and the simulation's. @typedef {Awaited<ReturnType<typeof sdkCeiling>>} CeilingRun */
 
 /**
- * The ceiling of the simulation itself: no SDK and no enforcer, each object only the wait the
- * simulated S3 would make its call wait (the same model, concurrency and pool). What it misses of
- * the bound is what Node's timers add to each wait on this machine.
- * @param {{ objects: number, concurrency?: number, latency: LatencyModel }} options
+ * The ceiling of the simulation itself: no SDK and no enforcer, each object only the waits the
+ * simulated S3 would make its traced calls wait, one after another (the same keyed model,
+ * concurrency, events and pool; the measured objects only, no warm-up). What it misses of the bound
+ * is what Node's timers add to each wait on this machine.
+ * @param {{ strategy: Strategy, objects: number, batch?: number, warmup?: number, latency: LatencyModel, traceFile: string }} options
+ * @returns {Promise<CeilingRun>}
  */
-const timerCeiling = async ({ objects, concurrency = 8, latency }) => {
-  const latencies = recordingLatency(latency);
-  latencies.start();
-  const keys = Array.from({ length: objects }, (_, index) => `timer/${index}`);
-  const started = performance.now();
-  await pool(keys, concurrency, (key) => sleep(latencies.draw(key)));
-  const elapsedMs = performance.now() - started;
-  return { objects, batch: objects, concurrency, elapsedMs, objectLatencyMs: keys.map(latencies.of) };
+const timerCeiling = async ({ strategy, objects, batch, warmup = 64, latency, traceFile }) => {
+  const run = ceilingRun({ strategy, objects, warmup, latency, traceFile });
+  run.start();
+  const size = batch ?? objects;
+  /** @type {Map<string, number>} */
+  const byCommand = new Map();
+  const elapsedMs = await timedInEvents(run.measured, size, run.concurrency, async (key) => {
+    for (const [command] of run.callsOf(key)) {
+      byCommand.set(command, (byCommand.get(command) ?? 0) + 1);
+      await sleep(run.draw(key));
+    }
+  });
+  return {
+    objects,
+    batch: size,
+    concurrency: run.concurrency,
+    elapsedMs,
+    objectLatencyMs: run.measured.map(run.latencyOf),
+    byCommand: Object.fromEntries([...byCommand].sort(([a], [b]) => (a < b ? -1 : 1))),
+    refused: 0,
+    compliantAfter: objects,
+  };
 };
 
-const tasks = { calls, throughput, 'sdk-floor': sdkFloor, 'sdk-ceiling': sdkCeiling, 'timer-ceiling': timerCeiling };
+const tasks = { calls, throughput, trace, 'sdk-ceiling': sdkCeiling, 'timer-ceiling': timerCeiling, 'sdk-floor': sdkFloor };
 /**
  * What the bench asks of this entry (bench/lib/enforce-runner.mjs): each task's options, and the figures it writes.
  * @typedef {typeof tasks} EnforceTasks
  */
 
 const [resultFile, task = '', options = '{}'] = process.argv.slice(2);
-if (!resultFile || !Object.hasOwn(tasks, task)) throw new Error('usage: enforce-figures.mjs <result.json> calls|throughput|sdk-floor|sdk-ceiling|timer-ceiling [options]');
+if (!resultFile || !Object.hasOwn(tasks, task)) throw new Error('usage: enforce-figures.mjs <result.json> calls|throughput|trace|sdk-ceiling|timer-ceiling|sdk-floor [options]');
 writeFileSync(resultFile, JSON.stringify(await tasks[/** @type {keyof EnforceTasks} */ (task)](JSON.parse(options))));

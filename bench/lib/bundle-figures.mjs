@@ -23,11 +23,16 @@ process.stdout.write(JSON.stringify({ ms }));
 /** A load that takes longer than this has hung. */
 const LOAD_TIMEOUT_MS = 30_000;
 
-/** What the functions read at load (configuration is validated at cold start); no call is made. */
+/**
+ * What the functions read at load (configuration is validated at cold start); no call is made. The
+ * organization audit's functions need the central reports bucket and its key too.
+ */
 const LOAD_ENV = {
   AWS_REGION: 'us-east-1',
   REQUIRED_KMS_KEY: 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555',
   FINDINGS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:encryption-findings',
+  REPORTS_BUCKET: 'bench-audit-reports',
+  REPORTS_KMS_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/22222222-3333-4444-5555-666666666666',
 };
 
 /**

@@ -102,6 +102,34 @@ export const varyingLatency = ({ meanMs, spreadMs, seed }) => {
   return () => low + Math.floor(next() * values);
 };
 
+/** @param {string} text FNV-1a, 32 bits: mixes a key into a seed. */
+const fnv1a = (text) => {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index += 1) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
+  return hash >>> 0;
+};
+
+/**
+ * The same model as `varyingLatency`, with one reproducible sequence per key (an object's key, say)
+ * instead of one for the whole run: the n-th call for a key draws the n-th number of that key's
+ * sequence, whatever the calls for other keys did meanwhile. Two runs that make the same calls per key
+ * (the enforcer, and the bare SDK making its calls) then wait exactly the same latencies per key.
+ * @param {{ meanMs: number, spreadMs: number, seed: number }} model
+ * @returns {(key: string) => number}
+ */
+export const keyedLatency = ({ meanMs, spreadMs, seed }) => {
+  /** @type {Map<string, () => number>} */
+  const sequences = new Map();
+  return (key) => {
+    let draw = sequences.get(key);
+    if (!draw) {
+      draw = varyingLatency({ meanMs, spreadMs, seed: (Math.imul(seed, 0x9e3779b1) ^ fnv1a(key)) >>> 0 });
+      sequences.set(key, draw);
+    }
+    return draw();
+  };
+};
+
 /** An answer's body as a socket delivers it: in chunks of at most 64 KiB, never a large report at once. */
 const SOCKET_CHUNK_BYTES = 64 * 1024;
 /** @param {Buffer} bytes */
@@ -115,12 +143,13 @@ const socketChunks = (bytes) => {
  * A client of `ClientClass` whose every command is answered by `respond(commandName, input)` (an answer, or a promise of one)
  * after `latencyMs`: a number, or a function called at each request with the command's name and
  * input, returning that request's latency. With the settings and tuning of shared/aws/aws-clients.ts.
+ * `onCommand`, when given, sees each command's name and input as sent, before any of the SDK's own middleware.
  * @template {S3Client | KMSClient | SNSClient} C
  * @param {new (config: any) => C} ClientClass
- * @param {{ region?: string, latencyMs: Latency, respond: Respond, counter?: CallCounter, extra?: Record<string, unknown> }} options
+ * @param {{ region?: string, latencyMs: Latency, respond: Respond, counter?: CallCounter, onCommand?: (command: string, input: CommandInput) => void, extra?: Record<string, unknown> }} options
  * @returns {C}
  */
-export const simulatedClient = (ClientClass, { region = 'us-east-1', latencyMs, respond, counter, extra = {} }) => {
+export const simulatedClient = (ClientClass, { region = 'us-east-1', latencyMs, respond, counter, onCommand, extra = {} }) => {
   /** @type {Map<string, { command: string, input: CommandInput }>} */
   const pending = new Map();
   let sequence = 0;
@@ -142,8 +171,8 @@ export const simulatedClient = (ClientClass, { region = 'us-east-1', latencyMs, 
   const client = tuneClient(new ClientClass({ region, credentials: benchCredentials(), ...CLIENT_SETTINGS, requestHandler, ...extra }));
   /** @typedef {(args: { input: CommandInput, request: { headers: Record<string, string> } }) => Promise<unknown>} Handler */
   /** @typedef {(next: Handler, context: { commandName: string }) => Handler} Middleware */
-  // The clients' stacks differ in their input and output types; these two middlewares read only the command's name and input.
-  const stack = /** @type {{ add: (middleware: Middleware, options: { step: 'initialize' | 'build', name: string }) => void }} */ (
+  // The clients' stacks differ in their input and output types; these middlewares read only the command's name and input.
+  const stack = /** @type {{ add: (middleware: Middleware, options: { step: 'initialize' | 'build', name: string, priority?: 'high' }) => void }} */ (
     /** @type {unknown} */ (client.middlewareStack)
   );
   stack.add(
@@ -153,6 +182,15 @@ export const simulatedClient = (ClientClass, { region = 'us-east-1', latencyMs, 
     },
     { step: 'initialize', name: 'benchCountCommands' },
   );
+  if (onCommand) {
+    stack.add(
+      (next, context) => (args) => {
+        onCommand(context.commandName, args.input);
+        return next(args);
+      },
+      { step: 'initialize', name: 'benchSeeCommands', priority: 'high' },
+    );
+  }
   stack.add(
     (next, context) => async (args) => {
       const id = String((sequence += 1));
