@@ -1,21 +1,27 @@
 // Packages the service with osls, offline: no AWS credentials, no network. Writes the function
-// zips and .serverless/cloudformation-template-update-stack.json.
+// zips and .serverless/cloudformation-template-update-stack.json, then organization mode's release
+// (docs/ORGANIZATION.md): dist/cloudformation/organization-member.json and organization-central.json,
+// and the function zips under dist/artifacts/s3-encryption-enforcer/<version>/.
 //
 //   node infra/package-template.mjs                        # the "test" stage, into .serverless/
 //   node infra/package-template.mjs --stage prod --param="watchedBuckets=*"
 //   node infra/package-template.mjs --out /tmp/x ...       # into /tmp/x/artifacts/, repo untouched
 //
 // Every other option is passed to `osls package`; --stage defaults to "test". The bundles must
-// exist: run `npm run build` first.
+// exist: run `npm run build` first. The member template is derived from a second, staged `osls
+// package` of the same options with watchedBuckets=* (a StackSet watches every bucket of every
+// account). --out packages the single-account stack only (what the deploy tests need).
 //
 // --out stages a copy of what osls reads (serverless.yml, infra/, the bundles) under <dir>/service
 // and packages that. osls always works in <service>/.serverless, even with --package, so runs in
 // the project directory would delete each other's output; the tests package this way, in parallel.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { devNull } from 'node:os';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { devNull, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageOrganization } from './organization/package-organization.mjs';
+import { projectVersion } from './organization/release.mjs';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OSLS = join(PROJECT_ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
@@ -82,6 +88,68 @@ const stageService = (out, bundles) => {
   return service;
 };
 
+/**
+ * Runs `osls package` in a service directory, offline; exits the same way when it fails.
+ * @param {string} serviceDir
+ * @param {string[]} args
+ */
+const runOsls = (serviceDir, args) => {
+  const result = spawnSync(process.execPath, [OSLS, 'package', ...args], {
+    cwd: serviceDir,
+    env: offlineEnvironment(),
+    stdio: 'inherit',
+  });
+  if (result.error) throw result.error;
+  if (result.status !== 0) process.exit(result.status ?? 1);
+};
+
+/**
+ * The arguments without an option (`--name value` or `--name=value`), or without the --param of one
+ * stage parameter (`--param name=value`, `--param=name=value`).
+ * @param {string[]} args
+ * @param {(option: string, value: string) => boolean} drop
+ */
+const withoutOptions = (args, drop) => {
+  /** @type {string[]} */
+  const kept = [];
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = /** @type {string} */ (args[index]);
+    const [option = '', inlineValue] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = inlineValue ?? args[index + 1] ?? '';
+    if (arg.startsWith('--') && drop(option, value)) {
+      if (inlineValue === undefined) index += 1;
+      continue;
+    }
+    kept.push(arg);
+  }
+  return kept;
+};
+
+/**
+ * Organization mode's release: the member template from a staged package of the same options with
+ * watchedBuckets=*, the central template, and the function zips.
+ * @param {string[]} args
+ * @param {string[]} bundles
+ */
+const packageOrganizationRelease = (args, bundles) => {
+  const work = mkdtempSync(join(tmpdir(), 'enforcer-organization-'));
+  try {
+    const memberArgs = withoutOptions(args, (option, value) => option === '--package' || (option === '--param' && value.startsWith('watchedBuckets=')));
+    const artifacts = join(work, 'artifacts');
+    runOsls(stageService(work, bundles), [...memberArgs, '--param', 'watchedBuckets=*', '--package', artifacts]);
+    const packagedMemberSource = JSON.parse(readFileSync(join(artifacts, TEMPLATE_FILE), 'utf8'));
+    const version = projectVersion();
+    const { templates, written, missing } = packageOrganization({ projectRoot: PROJECT_ROOT, packagedMemberSource, version });
+    for (const file of [...templates, ...written]) console.log(`organization: ${file}`);
+    if (missing.length > 0) {
+      // The templates do not need the bundles; an upload does (scripts/upload-artifacts.mjs refuses an incomplete release).
+      console.warn(`ORGANIZATION ZIPS INCOMPLETE: no bundle for ${missing.join(', ')} in dist/: run \`npm run build\` once their functions exist`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+};
+
 const main = () => {
   const args = process.argv.slice(2);
   const outIndex = args.indexOf('--out');
@@ -106,22 +174,16 @@ const main = () => {
     process.exit(1);
   }
   const serviceDir = out ? stageService(out, bundles) : PROJECT_ROOT;
-  if (out) args.push('--package', join(out, 'artifacts'));
+  const ownArgs = out ? [...args, '--package', join(out, 'artifacts')] : args;
+  runOsls(serviceDir, ownArgs);
 
-  const result = spawnSync(process.execPath, [OSLS, 'package', ...args], {
-    cwd: serviceDir,
-    env: offlineEnvironment(),
-    stdio: 'inherit',
-  });
-  if (result.error) throw result.error;
-  if (result.status !== 0) process.exit(result.status ?? 1);
-
-  const template = join(resolve(serviceDir, optionValue(args, '--package') ?? '.serverless'), TEMPLATE_FILE);
+  const template = join(resolve(serviceDir, optionValue(ownArgs, '--package') ?? '.serverless'), TEMPLATE_FILE);
   if (!existsSync(template)) {
     console.error(`osls finished but wrote no ${template}`);
     process.exit(1);
   }
   console.log(`template: ${template}`);
+  if (!out) packageOrganizationRelease(args, bundles);
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) main();
