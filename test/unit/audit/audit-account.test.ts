@@ -176,6 +176,7 @@ describe('auditAccount', () => {
       page: true,
       notifications: 1,
       report: `s3://reports/${DATED}.json`,
+      reportKey: `${DATED}.json`,
     });
 
     // The eu-west-1 bucket is read through the eu-west-1 client only; the exempt bucket is not read at all.
