@@ -14,6 +14,9 @@
 //
 //   npm start                      (node scripts/local-run.mjs; builds the bundles first when stale)
 //   npm start -- --verbose         also prints every log line of the two functions
+//   npm start -- --organization    an organization instead: members with their own enforcers, one
+//                                  locked out, and the organization audit's state machine
+//                                  (scripts/local-run/organization/run-organization.mjs)
 import { performance } from 'node:perf_hooks';
 import { motoUnavailableReason, startMotoServer } from '../tooling/moto-server.mjs';
 import { BATCH_SIZE, consumeQueue, drainQueue } from '../tooling/sqs-event-source.mjs';
@@ -145,7 +148,7 @@ const main = async () => {
 
 let code;
 try {
-  code = await main();
+  code = process.argv.includes('--organization') ? await (await import('./local-run/organization/run-organization.mjs')).runOrganization() : await main();
 } catch (error) {
   if (interruption() === undefined) process.stderr.write(`npm start: ${(error instanceof Error && error.stack) || error}\n`);
   code = 1;
