@@ -19,7 +19,7 @@ const clip = (text: string): string => (text.length <= FIELD_LIMIT ? text : `${t
 /** What pages comes first: SNS cuts subjects at 100 characters. */
 const subjectOf = ({ run, summary }: OrganizationNotificationInput): string => {
   const { changes, accounts } = summary;
-  const notAudited = accounts.notAudited > 0 ? `${accounts.notAudited} account(s) not audited, ` : '';
+  const notAudited = accounts.notAudited > 0 ? `${accounts.notAudited} not audited, ` : '';
   const severity = summary.page ? ` [${summary.severity}]` : '';
   return `S3 encryption audit ${run.runDate} (org)${severity}: ${notAudited}${changes.new} new, ${changes.changed} changed, ${changes.resolved} resolved`;
 };

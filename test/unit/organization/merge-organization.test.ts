@@ -202,7 +202,7 @@ describe('mergeOrganization', () => {
     await mergeOrganization(mergeDeps(store, publisher), NIGHT_1);
 
     expect(publisher.sent).toHaveLength(1);
-    expect(publisher.sent[0]?.subject).toMatch(/^S3 encryption audit 2026-03-01 \(org\) \[high\]: 2 account\(s\) not audited, \d+ new, 0 changed, 0 resolved$/);
+    expect(publisher.sent[0]?.subject).toMatch(/^S3 encryption audit 2026-03-01 \(org\) \[high\]: 2 not audited, \d+ new, 0 changed, 0 resolved$/);
     expect(publisher.sent[0]?.attributes).toEqual({ kind: 'organization-encryption-audit', page: 'true', severity: 'high', changes: ['not-audited'] });
     expect(publisher.sent[0]?.text).toContain(`\nNOT AUDITED (2)\n- ${BRAVO} team ${BRAVO}: ${REFUSED.detail}\n- ${DELTA} team ${DELTA}: ${NO_RESULT.detail}\n`);
     expect(store.objects.get(latestKey(ALPHA))).toBe(store.objects.get(accountReportKey(ALPHA, NIGHT_1)));
@@ -265,7 +265,7 @@ describe('mergeOrganization', () => {
     const outcome = await mergeOrganization(mergeDeps(store, publisher), NIGHT_2);
 
     expect(outcome).toMatchObject({ accounts: { listed: 3, audited: 2, notAudited: 1, skipped: 0 }, page: true });
-    expect(publisher.sent[0]?.subject).toBe('S3 encryption audit 2026-03-02 (org) [high]: 1 account(s) not audited, 0 new, 0 changed, 0 resolved');
+    expect(publisher.sent[0]?.subject).toBe('S3 encryption audit 2026-03-02 (org) [high]: 1 not audited, 0 new, 0 changed, 0 resolved');
     expect(publisher.sent[0]?.attributes).toEqual({ kind: 'organization-encryption-audit', page: 'true', severity: 'high', changes: ['not-audited'] });
   });
 

@@ -51,7 +51,7 @@ describe('buildOrganizationNotification', () => {
   it('tells on-call what changed and which accounts were not audited, for people and machines', () => {
     const notification = buildOrganizationNotification(input());
 
-    expect(notification.subject).toBe('S3 encryption audit 2026-03-01 (org) [critical]: 1 account(s) not audited, 2 new, 0 changed, 1 resolved');
+    expect(notification.subject).toBe('S3 encryption audit 2026-03-01 (org) [critical]: 1 not audited, 2 new, 0 changed, 1 resolved');
     expect(notification.text).toBe(
       [
         'S3 encryption audit 2026-03-01 of the organization (run 2026-03-01T030000Z)',
@@ -141,7 +141,7 @@ describe('buildOrganizationNotification', () => {
     expect(notification.text).toContain(`\n- … and ${10_000 - document.notAudited.length} more in the report\n`);
     expect(notification.text).toContain(`\nNEW OR CHANGED (100000)\n`);
     expect(notification.text.endsWith(`\n- … and ${100_000 - document.changes.length} more in the report`)).toBe(true);
-    expect(notification.subject).toBe('S3 encryption audit 2026-03-01 (org) [high]: 10000 account(s) not audited, 100000 new, 0 changed, 0 resolved');
+    expect(notification.subject).toBe('S3 encryption audit 2026-03-01 (org) [high]: 10000 not audited, 100000 new, 0 changed, 0 resolved');
     // Each halving renders the whole message again: seconds at this size (the merge hands over 50 of each).
   }, 60_000);
 });
