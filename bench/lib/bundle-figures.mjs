@@ -7,7 +7,8 @@ import { clearTimeout, setTimeout } from 'node:timers';
 import { bundleEntry } from './build-entry.mjs';
 import { childEnvironment, errorSummary } from './processes.mjs';
 import { median } from './stats.mjs';
-import { zipSingleFile } from './zip.mjs';
+// The zip a release uploads: the bench reports the size Lambda is given.
+import { zipSingleFile } from '../../infra/organization/function-zips.mjs';
 
 /** Imports the bundle from its file in a fresh process and reports how long the import took. */
 const LOADER = `

@@ -28,7 +28,8 @@ const VERBOSE = process.argv.includes('--verbose');
 // ---------------------------------------------------------------------------------------------
 // The bundles: built when missing or older than any source.
 
-const newestSource = () => {
+/** The newest modification time of anything the bundles are built from. */
+export const newestSource = () => {
   let newest = 0;
   /** @param {string} path */
   const walk = (path) => {

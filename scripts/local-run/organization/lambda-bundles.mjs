@@ -3,11 +3,12 @@
 // own — the member audit and the merge clear what a stopped run left in their /tmp, so two
 // invocations must never share one — and the context of a function in the account it runs in.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseLogLine } from '../../../tooling/lambda-environment.mjs';
+import { newestSource } from '../functions.mjs';
 
 /** @import { ChildProcess } from 'node:child_process' */
 
@@ -26,20 +27,6 @@ const INVOCATION_LIMIT_MS = 120_000;
 
 /** @param {string} name A folder of dist/. */
 const bundleOf = (name) => join(ROOT, 'dist', name, 'index.mjs');
-
-/** The newest modification time of anything the bundles are built from. */
-const newestSource = () => {
-  let newest = 0;
-  /** @param {string} path */
-  const walk = (path) => {
-    const stat = statSync(path, { throwIfNoEntry: false });
-    if (!stat) return;
-    if (stat.isDirectory()) for (const entry of readdirSync(path)) walk(join(path, entry));
-    else newest = Math.max(newest, stat.mtimeMs);
-  };
-  for (const path of ['functions', 'shared', 'cli', join('infra', 'build.mjs'), 'package-lock.json']) walk(join(ROOT, path));
-  return newest;
-};
 
 /**
  * Runs `npm run build` (infra/build.mjs) when a bundle is missing or older than a source; false if the build failed.

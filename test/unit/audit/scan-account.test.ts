@@ -13,7 +13,7 @@ import type { ObjectInspection } from '../../../shared/core/classify-object.js';
 import type { BucketInspector, ListedBucket, ListedObject } from '../../../shared/ports/bucket-inspector.js';
 import type { KeyDescriptionFacts, KeyInspector, KeyRotationWriter } from '../../../shared/ports/key-inspector.js';
 import type { Notification } from '../../../shared/ports/notification-publisher.js';
-import type { ReportStore, StoredReport } from '../../../shared/ports/report-store.js';
+import { MemoryReportStore } from '../../fixtures/memory-report-store.js';
 import { context } from './fixtures.js';
 
 /**
@@ -140,31 +140,6 @@ const scan = async (account: FakeAccount): Promise<{ scanned: AccountScan; findi
   return { scanned, findings };
 };
 
-/** A reports bucket in memory, owned by one account whatever account each run audits. */
-class MemoryReportStore implements ReportStore {
-  readonly objects = new Map<string, string>();
-  readonly keys = new Map<string, string>();
-  async readLines(key: string): Promise<AsyncIterable<string> | undefined> {
-    const text = this.objects.get(key);
-    if (text === undefined) return undefined;
-    return (async function* () {
-      yield* text.split('\n');
-    })();
-  }
-  async write(report: StoredReport): Promise<void> {
-    let text = '';
-    for await (const piece of report.body()) text += typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8');
-    this.objects.set(report.key, text);
-    this.keys.set(report.key, report.kmsKeyArn);
-  }
-  async copy(fromKey: string, toKey: string, kmsKeyArn: string): Promise<void> {
-    const text = this.objects.get(fromKey);
-    if (text === undefined) throw new Error(`no ${fromKey}`);
-    this.objects.set(toKey, text);
-    this.keys.set(toKey, kmsKeyArn);
-  }
-}
-
 const spoolRoot = mkdtempSync(join(tmpdir(), 'scan-account-test-'));
 afterAll(() => rmSync(spoolRoot, { recursive: true, force: true }));
 
@@ -241,7 +216,7 @@ describe('auditAccount per account, into one reports bucket', () => {
     expect(published).toEqual([]);
     expect(outcome).toMatchObject({ accountId: ALPHA, notifications: 0, report: expect.stringContaining(`/${ALPHA}/2026-03-01/`) });
     expect([...store.objects.keys()].some((key) => key.endsWith('latest.json'))).toBe(false);
-    expect([...store.keys.values()]).toEqual([REPORTS_KEY, REPORTS_KEY]);
+    expect([...store.kmsKeys.values()]).toEqual([REPORTS_KEY, REPORTS_KEY]);
   });
 
   it('compares with the state kept before reports were filed per account only when that state is the same account’s', async () => {

@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +26,7 @@ import { loadOrganizationAuditConfig, type OrganizationAuditConfig } from '../..
 import type { MemberDeployment } from '../../../../shared/organization/member-deployment.js';
 import type { NotAuditedReason } from '../../../../shared/organization/not-audited-reason.js';
 import type { MemberDeploymentReader } from '../../../../shared/ports/member-deployment-reader.js';
-import type { ReportStore, StoredReport } from '../../../../shared/ports/report-store.js';
+import type { ReportStore } from '../../../../shared/ports/report-store.js';
 import { s3Error } from '../../../fixtures/aws-errors.js';
 import { previousOf } from '../../../fixtures/whole-report.js';
 
@@ -50,48 +49,7 @@ export const organizationConfig = (env: Record<string, string> = {}): Organizati
     { publishes: false },
   );
 
-/** What happened to the reports bucket, in order: writes, copies, and whatever the test adds (publishes). */
-export type StoreEvent = { readonly kind: 'write' | 'copy' | 'publish'; readonly key: string };
-
-/** The central reports bucket in memory; a copy to a key in `failCopiesTo` fails as S3 would. */
-export class MemoryReportStore implements ReportStore {
-  readonly objects = new Map<string, string>();
-  readonly kmsKeys = new Map<string, string>();
-  readonly contentTypes = new Map<string, string>();
-  readonly events: StoreEvent[] = [];
-  readonly failCopiesTo = new Set<string>();
-
-  async readLines(key: string): Promise<AsyncIterable<string> | undefined> {
-    const text = this.objects.get(key);
-    if (text === undefined) return undefined;
-    return (async function* () {
-      yield* text.split('\n');
-    })();
-  }
-
-  async write(report: StoredReport): Promise<void> {
-    let text = '';
-    for await (const piece of report.body()) text += typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8');
-    if (Buffer.byteLength(text, 'utf8') !== report.contentLength) throw new Error(`${report.key}: ${Buffer.byteLength(text, 'utf8')} bytes sent, ${report.contentLength} declared`);
-    this.objects.set(report.key, text);
-    this.kmsKeys.set(report.key, report.kmsKeyArn);
-    this.contentTypes.set(report.key, report.contentType);
-    this.events.push({ kind: 'write', key: report.key });
-  }
-
-  async copy(fromKey: string, toKey: string, kmsKeyArn: string): Promise<void> {
-    if (this.failCopiesTo.has(toKey)) throw s3Error('AccessDenied', 403, `copy to ${toKey} denied`);
-    const text = this.objects.get(fromKey);
-    if (text === undefined) throw s3Error('NoSuchKey', 404, `no ${fromKey}`);
-    this.objects.set(toKey, text);
-    this.kmsKeys.set(toKey, kmsKeyArn);
-    this.events.push({ kind: 'copy', key: toKey });
-  }
-
-  keys(): string[] {
-    return [...this.objects.keys()].sort();
-  }
-}
+export { MemoryReportStore, type StoreEvent } from '../../../fixtures/memory-report-store.js';
 
 let spoolRoot: string | undefined;
 /** A spool under this test file's own directory, made on first use. */
