@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FINDING_STATUSES, SEVERITIES, compareSeverity, compareText, isFailing, type Finding, type FindingStatus, type Severity } from './finding.js';
+import { FINDING_STATUSES, SEVERITIES, compareSeverity, compareText, isFailing, type Finding, type FindingStatus, type ResourceType, type Severity } from './finding.js';
 
 /** What a previous run's report says about one finding: enough to tell what changed. */
 export interface PreviousFinding {
@@ -15,6 +15,9 @@ export interface PreviousFinding {
   readonly observed: string;
   readonly expected: string;
   readonly remediation: string;
+  /** Absent in reports written before findings carried them. */
+  readonly resourceType?: ResourceType | undefined;
+  readonly firstSeen?: string | undefined;
 }
 
 /** 48 bits of the SHA-256 of a finding id: exact in a number, and unique among millions of ids. */

@@ -10,7 +10,8 @@ export type Severity = (typeof SEVERITIES)[number];
 export const FINDING_STATUSES = ['failed', 'error', 'fixed', 'passed', 'informational'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
-export type ResourceType = 'AwsS3Bucket' | 'AwsKmsKey' | 'AwsS3Object' | 'AwsAccount';
+export const RESOURCE_TYPES = ['AwsS3Bucket', 'AwsKmsKey', 'AwsS3Object', 'AwsAccount'] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 /** A change the audit made, with the state before; every fix is logged and reported. */
 export interface FixRecord {
@@ -40,6 +41,11 @@ export interface Finding {
   /** Other resources involved (the buckets naming a key, the key a bucket names); not compared. */
   readonly related?: readonly string[] | undefined;
   readonly fix?: FixRecord | undefined;
+  /**
+   * When this finding (its id) was first reported, carried from run to run; set by the run that
+   * records it, not by the checks. Security Hub's CreatedAt.
+   */
+  readonly firstSeen?: string | undefined;
 }
 
 /** A finding as a scan hands it on: with the account whose resource it is. */
