@@ -1,9 +1,13 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalReportSpool } from '../shared/adapters/local-report-spool.js';
+import { S3ReportStore } from '../shared/adapters/s3-report-store.js';
 import { SnsNotificationPublisher } from '../shared/adapters/sns-notification-publisher.js';
 import { compareFindings, isFailing, SEVERITIES, type Finding } from '../shared/audit/finding.js';
 import { fixRecordOf } from '../shared/audit/plan-fixes.js';
-import { createRegionalKmsClients, createRegionalS3Clients, createSnsClient } from '../shared/aws/aws-clients.js';
+import { createRegionalKmsClients, createRegionalS3Clients, createRegionalSecurityHubClients, createSnsClient } from '../shared/aws/aws-clients.js';
 import { loadAuditConfig, type AuditRunSettings } from '../shared/config/audit-config.js';
 import { NO_FIXES } from '../shared/config/parse-policy.js';
 import type { Notification, NotificationPublisher } from '../shared/ports/notification-publisher.js';
@@ -13,12 +17,15 @@ import type { AuditRecorder } from '../functions/audit-encryption/audit-recorder
 import { runOrganizationAudit } from './audit-organization.js';
 import { UsageError } from './cli-errors.js';
 import { commandEnvironment, connectionOverrides } from './cli-environment.js';
+import { DirectoryReportStore, LOCAL_REPORTS } from './directory-report-store.js';
+import { HtmlCopyStore } from './html-copy-store.js';
 import type { CliIo } from './cli-io.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS, parseCommandLine, parseConcurrency } from './cli-options.js';
 import { resolveAccountId, withResolvedRegion } from './cli-services.js';
 import type { Command } from './command.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { formatCount, renderTable } from './text-table.js';
+import { securityHubLine } from './security-hub-outcome.js';
 
 const OPTIONS = {
   ...CONNECTION_OPTIONS,
@@ -36,6 +43,8 @@ const OPTIONS = {
   ous: { type: 'string' },
   regions: { type: 'string' },
   'reports-key': { type: 'string' },
+  'security-hub': { type: 'boolean' },
+  html: { type: 'string' },
 } as const;
 
 const HELP = `Usage: enforcer audit [options]
@@ -54,6 +63,10 @@ Options:
                           compare with it). REPORTS_BUCKET alone is not used by the CLI.
   --apply-fixes           apply the fixes POLICY.audit.fixes turns on, as the nightly run does;
                           without it the audit only reads
+  --security-hub          import the findings into Security Hub CSPM in the audited account, in
+                          each finding's region (as POLICY.audit.securityHub does for the nightly run)
+  --html FILE             write the run's HTML report to FILE too (a self-contained page: no script,
+                          no external resource); with --organization, the organization's page
   --account-id ID         the account audited (default: from the credentials, else from KMS aliases)
   --concurrency N         buckets and keys inspected at once, 1-64 (AUDIT_CONCURRENCY, default 8)
 
@@ -102,6 +115,9 @@ const cliRecorder = (warn: (line: string) => void, reportsRequested: boolean) =>
     reportNotWritten(what, error) {
       warn(`${what} not written: ${error instanceof Error ? error.message : String(error)}`);
     },
+    securityHubImported(outcome) {
+      warn(securityHubLine(outcome));
+    },
     runCompleted: () => undefined,
   };
   return { recorder, collected };
@@ -118,6 +134,17 @@ const summaryLine = (outcome: AuditOutcome, accountId: string, region: string, f
     `${formatCount(failing.length)} failing${bySeverity.length > 0 ? ` (${bySeverity.join(', ')})` : ''} · ${formatCount(outcome.findings.passed)} passed · ${formatCount(outcome.findings.fixed)} fixed · changes: ${outcome.changes.new} new, ${outcome.changes.changed} changed, ${outcome.changes.resolved} resolved`,
   ].join('\n');
 };
+
+/** `--html FILE`, relative to the working directory. */
+const htmlFileOf = (value: string | undefined, cwd: string): string | undefined => {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new UsageError('--html needs a file name', 'audit');
+  return resolve(cwd, value);
+};
+
+/** An account's page among the files a run writes. */
+const isAccountPage = (key: string): boolean => /\/encryption-audit-[^/]+\.html$/.test(key);
+
 
 /** The audit's settings, and the topic when the run publishes: FINDINGS_TOPIC_ARN is read, and required, only then. */
 const loadForRun = (env: Readonly<Record<string, string | undefined>>, publish: boolean): { config: AuditRunSettings; topicArn: string | undefined } => {
@@ -149,7 +176,15 @@ export const auditCommand: Command = {
         ...(values.ous !== undefined ? { ORGANIZATION_OUS: values.ous } : {}),
         ...(values.regions !== undefined ? { AUDIT_REGIONS: values.regions } : {}),
       });
-      const options = { json: values.json === true, all: values.all === true, publish, applyFixes: values['apply-fixes'] === true, accountConcurrency: Number(concurrency ?? 4) };
+      const options = {
+        json: values.json === true,
+        all: values.all === true,
+        publish,
+        applyFixes: values['apply-fixes'] === true,
+        securityHub: values['security-hub'] === true,
+        accountConcurrency: Number(concurrency ?? 4),
+        htmlFile: htmlFileOf(values.html, io.cwd),
+      };
       return runOrganizationAudit(await withResolvedRegion(env), options, io);
     }
     for (const flag of ['role-name', 'accounts', 'ous', 'regions', 'reports-key'] as const) {
@@ -163,6 +198,9 @@ export const auditCommand: Command = {
     });
     const resolved = await withResolvedRegion(env);
     const { config, topicArn } = loadForRun(resolved, publish);
+    const htmlFile = htmlFileOf(values.html, io.cwd);
+    // --html without a reports bucket: the run files its reports in a temporary directory, removed at the end.
+    const localDirectory = htmlFile && !config.reportsBucket ? await mkdtemp(join(tmpdir(), 'enforcer-audit-')) : undefined;
     const s3In = createRegionalS3Clients(config.aws);
     const kmsIn = createRegionalKmsClients(config.aws);
     const sns = topicArn ? createSnsClient(config.aws, topicArn) : undefined;
@@ -183,22 +221,33 @@ export const auditCommand: Command = {
             },
           };
       // The CLI audits the account its credentials belong to, and keeps reports there.
-      const clients: AccountClients = { s3In, kmsIn };
+      const clients: AccountClients = { s3In, kmsIn, securityHubIn: createRegionalSecurityHubClients(config.aws) };
+      const bucketStore = config.reportsBucket ? new S3ReportStore(s3In(home), config.reportsBucket, accountId) : undefined;
+      const innerStore = localDirectory ? new DirectoryReportStore(localDirectory) : bucketStore;
+      const htmlCopy = htmlFile && innerStore ? new HtmlCopyStore(innerStore, isAccountPage, htmlFile) : undefined;
       const deps = auditServices({
-        settings: config,
+        settings: localDirectory ? { ...config, reportsBucket: LOCAL_REPORTS.bucket } : config,
         audited: { accountId, clients },
         reportsOwner: { accountId, clients },
         ending: announceOnSns(publisher),
         recorder,
         openSpool: () => new LocalReportSpool(),
-        auditSettings: values['apply-fixes'] ? config.audit : { ...config.audit, fixes: NO_FIXES },
+        auditSettings: {
+          ...config.audit,
+          fixes: values['apply-fixes'] ? config.audit.fixes : NO_FIXES,
+          securityHub: config.audit.securityHub || values['security-hub'] === true,
+        },
+        reportStore: htmlCopy ?? innerStore,
+        ...(localDirectory ? { reportsKmsKeyArn: LOCAL_REPORTS.keyArn, transientReports: true } : {}),
       });
       const outcome = await auditAccount(deps, io.now());
+      if (htmlFile && !htmlCopy?.copiedKey) warn(`the HTML report was not written to ${htmlFile}${outcome.reportError ? ` (${outcome.reportError})` : ''}`);
       const findings = [...collected.findings].sort(compareFindings);
       const failing = findings.filter((finding) => isFailing(finding.status));
 
       if (values.json) {
-        io.stdout.write(`${JSON.stringify({ accountId, region: home, outcome, published: publish ? outcome.notifications : 0, findings }, null, 2)}\n`);
+        const kept = localDirectory ? { ...outcome, report: undefined, reportKey: undefined } : outcome;
+        io.stdout.write(`${JSON.stringify({ accountId, region: home, outcome: kept, published: publish ? outcome.notifications : 0, ...(htmlCopy?.copiedKey ? { html: htmlFile } : {}), findings }, null, 2)}\n`);
       } else {
         const shown = values.all ? findings : failing;
         io.stdout.write(`${summaryLine(outcome, accountId, home, findings)}\n`);
@@ -211,12 +260,14 @@ export const auditCommand: Command = {
           `\n${publish ? `Published ${outcome.notifications} message(s) to ${topicArn}.` : 'Not published: pass --publish to send the on-call summary to FINDINGS_TOPIC_ARN.'}\n`,
         );
         io.stdout.write(
-          `${outcome.report ? `Report: ${outcome.report}` : outcome.reportError ? `Report not written: ${outcome.reportError}` : 'Report not written: pass --reports-bucket BUCKET to keep one.'}\n`,
+          `${outcome.report && !localDirectory ? `Report: ${outcome.report}` : outcome.reportError ? `Report not written: ${outcome.reportError}` : 'Report not kept: pass --reports-bucket BUCKET to keep one.'}\n`,
         );
+        if (htmlCopy?.copiedKey) io.stdout.write(`HTML report: ${htmlFile}\n`);
       }
       return failing.length > 0 ? EXIT.findings : EXIT.compliant;
     } finally {
       sns?.destroy();
+      if (localDirectory) await rm(localDirectory, { recursive: true, force: true });
     }
   },
 };

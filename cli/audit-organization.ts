@@ -15,6 +15,7 @@ import {
   CLIENT_SETTINGS,
   createRegionalKmsClients,
   createRegionalS3Clients,
+  createRegionalSecurityHubClients,
   createRegionalSsmClients,
   createSnsClient,
   createStsClient,
@@ -33,28 +34,28 @@ import { auditMember, recordResult, type MemberAuditDependencies } from '../func
 import { openAccountWith } from '../functions/audit-member-account/member-access.js';
 import { listOrganizationAccounts } from '../functions/list-organization-accounts/list-accounts.js';
 import { mergeOrganization, type MergeOutcome, type MergeRecorder } from '../functions/merge-organization-audit/merge-organization.js';
-import { DirectoryReportStore } from './directory-report-store.js';
+import { DirectoryReportStore, LOCAL_REPORTS } from './directory-report-store.js';
+import { HtmlCopyStore } from './html-copy-store.js';
 import type { CliIo } from './cli-io.js';
 import { UsageError } from './cli-errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { ProgressBar } from './progress-bar.js';
 import { formatCount, renderTable } from './text-table.js';
+import { securityHubLine } from './security-hub-outcome.js';
 
 export interface OrganizationRunOptions {
   readonly json: boolean;
   readonly all: boolean;
   readonly publish: boolean;
   readonly applyFixes: boolean;
+  /** Import each account's findings into its own Security Hub CSPM, through the member role. */
+  readonly securityHub: boolean;
+  /** Where to write the organization's HTML page too. */
+  readonly htmlFile?: string | undefined;
   /** Accounts audited at once (the Distributed Map's MaxConcurrency, in process). */
   readonly accountConcurrency: number;
 }
 
-/**
- * Without --reports-bucket the run's files (each account's report, its result, the organization
- * report) go to a private temporary directory, removed at the end; nothing is compared with an
- * earlier run, so every failing finding is new.
- */
-const LOCAL_REPORTS = { bucket: 'local-run', keyArn: 'arn:aws:kms:us-east-1:000000000000:key/local-run-not-encrypted' } as const;
 
 const organizationRecorder = (warn: (line: string) => void) => {
   // Findings are read back from the organization report once it is merged, not kept as they come.
@@ -65,6 +66,9 @@ const organizationRecorder = (warn: (line: string) => void) => {
     previousDetailsUnavailable: () => undefined,
     previousReportUnavailable: () => undefined,
     reportNotWritten: (what, error) => warn(`${what} not written: ${error instanceof Error ? error.message : String(error)}`),
+    securityHubImported: (outcome) => {
+      if (outcome.kind !== 'imported' || outcome.failed > 0) warn(securityHubLine(outcome));
+    },
     runCompleted: () => undefined,
   };
   const merge: MergeRecorder = {
@@ -110,10 +114,16 @@ export const runOrganizationAudit = async (env: Record<string, string | undefine
     { publishes: options.publish },
   );
   // As for one account, the CLI only reads unless asked to apply the fixes POLICY turns on.
-  const settings = options.applyFixes ? config : { ...config, audit: { ...config.audit, audit: { ...config.audit.audit, fixes: NO_FIXES } } };
+  const settings = {
+    ...config,
+    audit: {
+      ...config.audit,
+      audit: { ...config.audit.audit, fixes: options.applyFixes ? config.audit.audit.fixes : NO_FIXES, securityHub: config.audit.audit.securityHub || options.securityHub },
+    },
+  };
   const { aws } = config.audit;
   const home = aws.region;
-  const caller = { s3In: createRegionalS3Clients(aws), kmsIn: createRegionalKmsClients(aws), ssmIn: createRegionalSsmClients(aws) };
+  const caller = { s3In: createRegionalS3Clients(aws), kmsIn: createRegionalKmsClients(aws), ssmIn: createRegionalSsmClients(aws), securityHubIn: createRegionalSecurityHubClients(aws) };
   const sts = createStsClient(aws);
   const organizations = new OrganizationsClient({ region: home, ...CLIENT_SETTINGS, maxAttempts: 1 });
   const sns = options.publish && config.findingsTopicArn ? createSnsClient(aws, config.findingsTopicArn) : undefined;
@@ -122,9 +132,12 @@ export const runOrganizationAudit = async (env: Record<string, string | undefine
       throw toAwsCallError('GetCallerIdentity', error);
     });
     const callerAccountId = identity.Account ?? '';
-    const store: ReportStore = localDirectory ? new DirectoryReportStore(localDirectory) : new S3ReportStore(caller.s3In(home), config.reportsBucket, callerAccountId);
-    const recorders = organizationRecorder(warn);
     const run = organizationRun(io.now());
+    const filed: ReportStore = localDirectory ? new DirectoryReportStore(localDirectory) : new S3ReportStore(caller.s3In(home), config.reportsBucket, callerAccountId);
+    const pageKey = organizationRunLayout(config.audit.reportsPrefix, run).reportHtmlKey;
+    const htmlCopy = options.htmlFile ? new HtmlCopyStore(filed, (key) => key === pageKey, options.htmlFile) : undefined;
+    const store: ReportStore = htmlCopy ?? filed;
+    const recorders = organizationRecorder(warn);
 
     const listing = await listOrganizationAccounts(
       { lister: new OrganizationsAccountLister(organizations), store, reportsBucket: config.reportsBucket, reportsPrefix: config.audit.reportsPrefix, reportsKmsKeyArn: config.reportsKmsKeyArn, scope: config.scope },
@@ -209,7 +222,9 @@ export const runOrganizationAudit = async (env: Record<string, string | undefine
       }
       io.stdout.write(`\n${options.publish ? `Published ${outcome.notifications} message(s) to ${config.findingsTopicArn}.` : 'Not published: pass --publish to send the on-call summary to FINDINGS_TOPIC_ARN.'}\n`);
       io.stdout.write(`${kept ? `Report: ${kept}` : 'Report not kept: pass --reports-bucket BUCKET and --reports-key ARN to keep it and compare with the next run.'}\n`);
+      if (htmlCopy?.copiedKey) io.stdout.write(`HTML report: ${options.htmlFile}\n`);
     }
+    if (options.htmlFile && !htmlCopy?.copiedKey) warn(`the organization's HTML report was not written to ${options.htmlFile}${outcome.reportError ? ` (${outcome.reportError})` : ''}`);
     return failing.length > 0 || outcome.accounts.notAudited > 0 ? EXIT.findings : EXIT.compliant;
   } finally {
     sns?.destroy();

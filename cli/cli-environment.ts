@@ -29,6 +29,7 @@ const SERVICE_ENDPOINTS = [
   'AWS_ENDPOINT_URL_STS',
   'AWS_ENDPOINT_URL_SSM',
   'AWS_ENDPOINT_URL_ORGANIZATIONS',
+  'AWS_ENDPOINT_URL_SECURITYHUB',
 ] as const;
 
 /** Read by the SDK itself rather than by shared/config, so an override must reach the process. */

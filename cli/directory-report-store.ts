@@ -6,6 +6,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReportStore, StoredReport } from '../shared/ports/report-store.js';
 
+/** Where a run without a reports bucket says its reports are: no bucket, and no key on a local disk. */
+export const LOCAL_REPORTS = { bucket: 'local-run', keyArn: 'arn:aws:kms:us-east-1:000000000000:key/local-run-not-encrypted' } as const;
+
 /**
  * Reports kept in a local directory instead of a bucket, for an organization audit run from the
  * command line without --reports-bucket: the run still files, reads back and merges each account's

@@ -60,6 +60,7 @@ const silentRecorder = /** @type {AuditRecorder} */ ({
   fixAttempted: () => undefined,
   previousDetailsUnavailable: () => undefined,
   previousReportUnavailable: () => undefined,
+  securityHubImported: () => undefined,
   reportNotWritten: (what, error) => {
     throw new Error(`organization-reports: the ${what} was not written (${error instanceof Error ? error.message : String(error)})`);
   },

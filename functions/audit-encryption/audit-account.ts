@@ -11,7 +11,7 @@ export { announceThrough, LEFT_TO_THE_MERGE } from './audit-run.js';
  */
 export interface AuditDependencies
   extends Omit<AccountScanDependencies, 'recorder'>,
-    Pick<AuditRunDependencies, 'reports' | 'ending'> {
+    Pick<AuditRunDependencies, 'reports' | 'securityHub' | 'ending'> {
   readonly recorder: AuditRecorder;
 }
 
@@ -23,6 +23,7 @@ export const auditAccount = (deps: AuditDependencies, startedAt: Date): Promise<
       homeRegion: deps.context.homeRegion,
       requiredKeyReference: deps.context.policy.requiredKey,
       reports: deps.reports,
+      securityHub: deps.securityHub,
       ending: deps.ending,
       recorder: deps.recorder,
     },

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { buildAuditNotifications } from '../../shared/audit/audit-notifications.js';
 import {
   buildReportHeader,
@@ -12,14 +13,19 @@ import {
 } from '../../shared/audit/audit-report.js';
 import { FindingLedger, PreviousFailures, idDigest, type PreviousFinding, type PreviousState } from '../../shared/audit/diff-findings.js';
 import type { AccountFinding, Finding, FindingStatus } from '../../shared/audit/finding.js';
+import { PreviousSightings } from '../../shared/audit/previous-sightings.js';
+import { accountHistoryEntry, accountHistoryKey, historyText, readHistory, withRun, type RunHistoryEntry } from '../../shared/audit/run-history.js';
 import { partitionOf } from '../../shared/core/key-reference.js';
 import type { FindingChanges } from '../../shared/audit/diff-findings.js';
+import type { RegionImportOutcome } from '../../shared/findings-export/security-hub-export.js';
+import type { FindingsImporter } from '../../shared/ports/findings-importer.js';
 import type { Notification, NotificationPublisher } from '../../shared/ports/notification-publisher.js';
 import type { ReportSpool } from '../../shared/ports/report-spool.js';
 import type { ReportStore } from '../../shared/ports/report-store.js';
 import { factError } from './gather-facts.js';
 import { ReportFiles } from './report-files.js';
 import type { AccountScan, FindingSink } from './scan-account.js';
+import { SecurityHubFiles, importFindings } from './security-hub-files.js';
 
 export interface ReportDestination {
   /** Owned by the reports account, which may not be the account audited. */
@@ -33,6 +39,11 @@ export interface ReportDestination {
    * bucket in another account (an organization's) has a key of its own.
    */
   readonly kmsKeyArn?: string | undefined;
+  /**
+   * The reports live only as long as the run (a command-line run without a bucket, in a temporary
+   * directory): they name no location, since nothing will be there to open.
+   */
+  readonly transient?: boolean | undefined;
 }
 
 /**
@@ -87,7 +98,17 @@ export interface RunRecorder {
   /** The previous state was read, but the details of what changed could not be read back. */
   previousDetailsUnavailable(reason: string): void;
   reportNotWritten(what: string, error: unknown): void;
+  /** One region's import into Security Hub, whatever its outcome. */
+  securityHubImported(outcome: RegionImportOutcome): void;
   runCompleted(outcome: AuditOutcome): void;
+}
+
+/** Security Hub CSPM of the audited account, where its findings are imported (POLICY.audit.securityHub). */
+export interface SecurityHubDestination {
+  /** Calls Security Hub as the audited account (its own clients, or the member role's). */
+  readonly importer: FindingsImporter;
+  /** Scratch space for the findings on their way, when the run has no report destination to share one with. */
+  readonly openSpool: () => ReportSpool;
 }
 
 export interface AuditRunDependencies {
@@ -97,6 +118,7 @@ export interface AuditRunDependencies {
   /** REQUIRED_KMS_KEY as configured, for the report. */
   readonly requiredKeyReference: string;
   readonly reports?: ReportDestination | undefined;
+  readonly securityHub?: SecurityHubDestination | undefined;
   readonly ending: RunEnding;
   readonly recorder: RunRecorder;
 }
@@ -123,30 +145,55 @@ const describeError = (error: unknown): string => {
   return `${operation}: ${code}: ${message}`;
 };
 
+/** The previous run as this one needs it: its failures to compare against, and every finding's first sighting. */
+interface PreviousRun {
+  readonly state: PreviousState | undefined;
+  readonly sightings: PreviousSightings;
+}
+
+const FIRST_RUN: PreviousRun = { state: undefined, sightings: PreviousSightings.NONE };
+
 /**
- * The state to compare against: the previous report's failing findings, compactly, read a line at a
- * time; or none (then everything failing is new). Never throws: a report that cannot be read is
- * recorded, and the run goes on as a first run.
+ * The state to compare against: the previous report's failing findings, compactly, and when each of
+ * its findings was first seen, read a line at a time; or none (then everything failing is new).
+ * Never throws: a report that cannot be read is recorded, and the run goes on as a first run.
  */
-const readPreviousState = async (deps: AuditRunDependencies): Promise<PreviousState | undefined> => {
+const readPreviousRun = async (deps: AuditRunDependencies): Promise<PreviousRun> => {
   if (!deps.reports) {
     deps.recorder.previousReportUnavailable('REPORTS_BUCKET is not set: every failing finding counts as new on every run');
-    return undefined;
+    return FIRST_RUN;
   }
   try {
     const latest = await readLatest(deps.reports, deps.accountId);
-    if (!latest) return undefined;
+    if (!latest) return FIRST_RUN;
     const failing = PreviousFailures.collect();
-    const scan = await scanPreviousReport(latest.lines, (finding) => failing.add(finding));
+    const sightings = PreviousSightings.collect();
+    const scan = await scanPreviousReport(latest.lines, (finding) => {
+      failing.add(finding);
+      sightings.add(finding);
+    });
     if (scan.kind === 'unreadable') {
       deps.recorder.previousReportUnavailable(scan.reason);
-      return undefined;
+      return FIRST_RUN;
     }
-    if (latest.legacy && ofAnotherAccount(scan, deps.accountId)) return undefined;
-    return { runId: scan.runId, failing: failing.build() };
+    if (latest.legacy && ofAnotherAccount(scan, deps.accountId)) return FIRST_RUN;
+    return { state: { runId: scan.runId, failing: failing.build() }, sightings: sightings.build(scan.startedAt) };
   } catch (error) {
     deps.recorder.previousReportUnavailable(`the previous report could not be read (${describeError(error)})`);
-    return undefined;
+    return FIRST_RUN;
+  }
+};
+
+/** The account's run history so far, or why it cannot be added to this run (then it is left as it is). */
+type HistoryReading = { readonly kind: 'read'; readonly entries: readonly RunHistoryEntry[] } | { readonly kind: 'unavailable'; readonly error: unknown };
+
+const readAccountHistory = async (deps: AuditRunDependencies): Promise<HistoryReading> => {
+  if (!deps.reports) return { kind: 'read', entries: [] };
+  try {
+    const stored = await deps.reports.store.readLines(accountHistoryKey(deps.reports.prefix, deps.accountId));
+    return { kind: 'read', entries: (await readHistory(stored)).entries };
+  } catch (error) {
+    return { kind: 'unavailable', error };
   }
 };
 
@@ -175,6 +222,31 @@ const readPreviousDetails = async (deps: AuditRunDependencies, ids: ReadonlySet<
 };
 
 /**
+ * This run added to the account's history, once its reports are written. A history that could not
+ * be read is not written over: a failed read never costs the runs before it.
+ */
+const saveHistory = async (deps: AuditRunDependencies, reports: ReportDestination, history: HistoryReading, entries: readonly RunHistoryEntry[], kmsKeyArn: string): Promise<void> => {
+  if (history.kind === 'unavailable') {
+    deps.recorder.reportNotWritten('history', history.error);
+    return;
+  }
+  const text = historyText(entries);
+  try {
+    await reports.store.write({
+      key: accountHistoryKey(reports.prefix, deps.accountId),
+      body: async function* () {
+        yield text;
+      },
+      contentLength: Buffer.byteLength(text, 'utf8'),
+      contentType: 'application/x-ndjson',
+      kmsKeyArn,
+    });
+  } catch (error) {
+    deps.recorder.reportNotWritten('history', error);
+  }
+};
+
+/**
  * One nightly run of one account around its scan: the previous state read while the scan lists its
  * first buckets, each finding the scan hands on counted against that state and spooled into the
  * report, then the report, the summary and the state for the next night. The dated report is
@@ -182,49 +254,89 @@ const readPreviousDetails = async (deps: AuditRunDependencies, ids: ReadonlySet<
  * out: a failed publish throws, and the retry pages again instead of finding nothing new.
  */
 export const runAudit = async (deps: AuditRunDependencies, scan: Scan, startedAt: Date): Promise<AuditOutcome> => {
-  const previousReading = readPreviousState(deps);
-  let ledger: FindingLedger | undefined;
-  let files: ReportFiles | undefined;
-  let spool: ReportSpool | undefined;
+  const previousReading = readPreviousRun(deps);
+  const historyReading = readAccountHistory(deps);
+  const partition = partitionOf(deps.homeRegion);
+  const runStart = startedAt.toISOString();
+  let recorded: Recorded | undefined;
+  const spools: ReportSpool[] = [];
   const withFixes: Finding[] = [];
   const openSink = async (): Promise<FindingSink> => {
-    const opened = new FindingLedger(await previousReading);
-    ledger = opened;
-    spool = deps.reports?.openSpool();
-    const opening = spool ? new ReportFiles(spool) : undefined;
-    files = opening;
-    return (finding) => {
-      opened.record(finding);
-      opening?.add(finding);
+    const previous = await previousReading;
+    const ledger = new FindingLedger(previous.state);
+    // One spool for the run: a spool may clear what earlier runs left, a second one included.
+    const spool = (deps.reports ?? deps.securityHub)?.openSpool();
+    if (spool) spools.push(spool);
+    const files = spool && deps.reports ? new ReportFiles(spool, { partition, time: startedAt.getTime() }) : undefined;
+    const hub = spool && deps.securityHub ? new SecurityHubFiles(spool, { accountId: deps.accountId, partition, homeRegion: deps.homeRegion, updatedAt: runStart }) : undefined;
+    const sink: FindingSink = (scanned) => {
+      // A finding's first sighting is carried from the previous report, or is this run.
+      const firstSeen = previous.sightings.sight(scanned.id) ?? runStart;
+      const finding = { ...scanned, firstSeen };
+      ledger.record(finding);
+      files?.add(finding);
+      hub?.add(finding, firstSeen);
       if (finding.fix) withFixes.push(finding);
       deps.recorder.findingRecorded(finding);
     };
+    recorded = { ledger, files, hub, sightings: previous.sightings, sink, withFixes };
+    return sink;
   };
   try {
     let scanned: AccountScan;
     try {
       scanned = await scan(openSink);
     } catch (error) {
-      // The read already under way ends before the invocation does.
-      await previousReading;
+      // The reads already under way end before the invocation does.
+      await Promise.all([previousReading, historyReading]);
       throw error;
     }
-    if (!ledger) throw new Error(`the scan of account ${deps.accountId} ended without asking for somewhere to record its findings`);
-    return await complete(deps, scanned, { ledger, files, withFixes }, startedAt);
+    if (!recorded) throw new Error(`the scan of account ${deps.accountId} ended without asking for somewhere to record its findings`);
+    return await complete(deps, scanned, recorded, await historyReading, startedAt);
   } finally {
-    await spool?.discard();
+    await Promise.all(spools.map((spool) => spool.discard()));
   }
 };
 
 interface Recorded {
   readonly ledger: FindingLedger;
   readonly files: ReportFiles | undefined;
+  readonly hub: SecurityHubFiles | undefined;
+  readonly sightings: PreviousSightings;
+  /** Records a finding made after the scan (the import's own) as the scan's were. */
+  readonly sink: FindingSink;
   readonly withFixes: readonly Finding[];
 }
 
-/** After the scan: what changed, the reports, the summary, the state for the next night. */
-const complete = async (deps: AuditRunDependencies, scanned: AccountScan, { ledger, files, withFixes }: Recorded, startedAt: Date): Promise<AuditOutcome> => {
-  const changes = ledger.changes(await readPreviousDetails(deps, ledger.previousDetailsNeeded()));
+/**
+ * Security Hub: this run's findings, and last run's whose resource or check is gone (archived, once),
+ * imported region by region; each region's outcome is a finding of its own. A Security Hub that is
+ * not enabled, or refuses findings, is reported, and the run goes on.
+ */
+const importIntoSecurityHub = async (deps: AuditRunDependencies, recorded: Recorded, unsighted: ReadonlySet<number>, details: ReadonlyMap<number, PreviousFinding>, runStart: string): Promise<void> => {
+  const { hub, sightings, sink } = recorded;
+  if (!hub || !deps.securityHub) return;
+  for (const digest of unsighted) {
+    const previous = details.get(digest);
+    if (previous) hub.archive(previous, sightings.firstSeenOf(digest) ?? runStart);
+  }
+  const outcomes = await hub.importAll(deps.securityHub.importer);
+  outcomes.forEach((outcome) => deps.recorder.securityHubImported(outcome));
+  importFindings(outcomes, { accountId: deps.accountId, partition: partitionOf(deps.homeRegion), homeRegion: deps.homeRegion, updatedAt: runStart }).forEach((finding) =>
+    sink({ accountId: deps.accountId, ...finding }),
+  );
+};
+
+/** After the scan: Security Hub, what changed, the reports, the summary, the state for the next night. */
+const complete = async (deps: AuditRunDependencies, scanned: AccountScan, recorded: Recorded, history: HistoryReading, startedAt: Date): Promise<AuditOutcome> => {
+  const { ledger, files, withFixes } = recorded;
+  const runStart = startedAt.toISOString();
+  const needed = ledger.previousDetailsNeeded();
+  const unsighted = recorded.hub ? recorded.sightings.unsighted() : new Set<number>();
+  unsighted.forEach((digest) => needed.add(digest));
+  const details = await readPreviousDetails(deps, needed);
+  await importIntoSecurityHub(deps, recorded, unsighted, details, runStart);
+  const changes = ledger.changes(details);
   const counts = ledger.counts();
   const { requiredKey } = scanned;
   const identity = runIdentity(startedAt);
@@ -237,8 +349,9 @@ const complete = async (deps: AuditRunDependencies, scanned: AccountScan, { ledg
   const location: ReportLocation | undefined = deps.reports
     ? reportLocation(deps.reports.bucket, deps.reports.prefix, identity, deps.accountId, deps.homeRegion, partitionOf(deps.homeRegion))
     : undefined;
+  const historyEntry = accountHistoryEntry(run, counts);
   const headerInput = { run, counts, changes, buckets: scanned.buckets, exemptBuckets: scanned.exemptBuckets, keys: scanned.keys };
-  const header = buildReportHeader({ ...headerInput, location });
+  const header = buildReportHeader({ ...headerInput, location: deps.reports?.transient ? undefined : location });
 
   let reportError: string | undefined;
   const reportKey = deps.reports?.kmsKeyArn ?? (requiredKey.kind === 'usable' ? requiredKey.arn : undefined);
@@ -248,14 +361,21 @@ const complete = async (deps: AuditRunDependencies, scanned: AccountScan, { ledg
       deps.recorder.reportNotWritten('report', new Error(reportError));
     } else {
       const { store } = deps.reports;
-      const written = await Promise.allSettled([
-        store.write({ key: location.jsonKey, ...files.json(header), contentType: 'application/json', kmsKeyArn: reportKey }),
-        store.write({ key: location.markdownKey, ...files.markdown(header, changes, counts, withFixes), contentType: 'text/markdown; charset=utf-8', kmsKeyArn: reportKey }),
-      ]);
+      // The trend shows this run too; a history that could not be read shows this run alone.
+      const trend = withRun(history.kind === 'read' ? history.entries : [], historyEntry);
+      const bodies = [
+        { key: location.jsonKey, ...files.json(header), contentType: 'application/json' },
+        { key: location.markdownKey, ...files.markdown(header, changes, counts, withFixes), contentType: 'text/markdown; charset=utf-8' },
+        { key: location.htmlKey, ...files.html(header, changes, trend, withFixes), contentType: 'text/html; charset=utf-8' },
+        { key: location.ocsfKey, ...files.ocsfLines(), contentType: 'application/x-ndjson' },
+      ];
+      const written = await Promise.allSettled(bodies.map((body) => store.write({ ...body, kmsKeyArn: reportKey })));
       const failed = written.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failed) {
         reportError = describeError(failed.reason);
         deps.recorder.reportNotWritten('report', failed.reason);
+      } else {
+        await saveHistory(deps, deps.reports, history, trend, reportKey);
       }
     }
   }

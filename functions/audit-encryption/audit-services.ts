@@ -1,9 +1,11 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { KmsKeyInspector } from '../../shared/adapters/kms-key-inspector.js';
 import { S3BucketEncryptionWriter } from '../../shared/adapters/s3-bucket-encryption-writer.js';
 import { S3BucketInspector } from '../../shared/adapters/s3-bucket-inspector.js';
 import { S3ReportStore } from '../../shared/adapters/s3-report-store.js';
+import { SecurityHubFindingsImporter } from '../../shared/adapters/security-hub-findings-importer.js';
 import { SNS_MESSAGE_BUDGET_BYTES, snsMessageBytes } from '../../shared/adapters/sns-notification-publisher.js';
 import type { AuditRunSettings, EnforcerTargets } from '../../shared/config/audit-config.js';
 import type { AuditSettings } from '../../shared/config/parse-policy.js';
@@ -18,6 +20,8 @@ import type { AuditRecorder } from './audit-recorder.js';
 export interface AccountClients {
   readonly s3In: (region: string) => S3Client;
   readonly kmsIn: (region: string) => KMSClient;
+  /** Security Hub CSPM in each region, as this account: needed when POLICY.audit.securityHub is on. */
+  readonly securityHubIn?: ((region: string) => SecurityHubClient) | undefined;
 }
 
 export interface AuditServicesInput {
@@ -39,6 +43,8 @@ export interface AuditServicesInput {
   readonly reportsKmsKeyArn?: string | undefined;
   /** Where reports are kept, when not in REPORTS_BUCKET itself (a local directory, for a run from the command line). */
   readonly reportStore?: ReportStore | undefined;
+  /** The reports are removed when the run ends: they name no location. */
+  readonly transientReports?: boolean | undefined;
 }
 
 /** The summary to the findings topic, in parts that fit an SNS message. */
@@ -49,9 +55,12 @@ export const announceOnSns = (publisher: NotificationPublisher): RunEnding => an
  * the nightly function and the CLI alike. The clients decide which account is read; the reports
  * store checks the bucket belongs to the reports owner.
  */
-export const auditServices = ({ settings, audited, reportsOwner, ending, recorder, openSpool, auditSettings, enforcer, reportsKmsKeyArn, reportStore }: AuditServicesInput): AuditDependencies => {
+export const auditServices = ({ settings, audited, reportsOwner, ending, recorder, openSpool, auditSettings, enforcer, reportsKmsKeyArn, reportStore, transientReports }: AuditServicesInput): AuditDependencies => {
   const home = settings.aws.region;
   const keys = new KmsKeyInspector(audited.clients.kmsIn);
+  const applied = auditSettings ?? settings.audit;
+  const { securityHubIn } = audited.clients;
+  if (applied.securityHub && !securityHubIn) throw new Error(`Security Hub import is on, but no Security Hub client was given for account ${audited.accountId}`);
   return {
     sources: { buckets: new S3BucketInspector(audited.clients.s3In, home), keys, concurrency: settings.concurrency },
     writers: { bucketEncryption: new S3BucketEncryptionWriter(audited.clients.s3In, audited.accountId), keyRotation: keys },
@@ -62,15 +71,17 @@ export const auditServices = ({ settings, audited, reportsOwner, ending, recorde
           prefix: settings.reportsPrefix,
           openSpool,
           kmsKeyArn: reportsKmsKeyArn,
+          transient: transientReports,
         }
       : undefined,
+    securityHub: applied.securityHub && securityHubIn ? { importer: new SecurityHubFindingsImporter(securityHubIn), openSpool } : undefined,
     ending,
     recorder,
     context: {
       accountId: audited.accountId,
       homeRegion: home,
       policy: settings.policy,
-      settings: auditSettings ?? settings.audit,
+      settings: applied,
       enforcer: enforcer ?? settings.enforcer,
     },
   };

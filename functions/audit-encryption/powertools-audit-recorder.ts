@@ -30,6 +30,19 @@ export const powertoolsAuditRecorder = (logger: Logger, metrics: Metrics): Audit
     logger.error('audit report not written', { what, error: error as Error });
     metrics.addMetric('ReportWriteFailures', MetricUnit.Count, 1);
   },
+  securityHubImported(outcome) {
+    const { kind, region } = outcome;
+    if (kind === 'not-enabled') {
+      // One line per region, whatever the number of findings: the audit goes on without it.
+      logger.warn('Security Hub CSPM is not enabled: findings not imported', { region, detail: outcome.message });
+    } else if (kind === 'interrupted') {
+      logger.error('Security Hub import stopped', { region, imported: outcome.imported, failed: outcome.failed, error: outcome.error });
+    } else {
+      (outcome.failed > 0 ? logger.error : logger.info).call(logger, 'Security Hub import', { region, imported: outcome.imported, failed: outcome.failed, failures: outcome.failures.slice(0, 5) });
+    }
+    metrics.addMetric('SecurityHubImported', MetricUnit.Count, kind === 'not-enabled' ? 0 : outcome.imported);
+    metrics.addMetric('SecurityHubImportFailures', MetricUnit.Count, kind === 'not-enabled' ? 1 : outcome.failed + (kind === 'interrupted' ? 1 : 0));
+  },
   findingRecorded(finding: AccountFinding) {
     if (!isFailing(finding.status)) return;
     logger.info('finding', {

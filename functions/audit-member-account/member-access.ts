@@ -1,7 +1,13 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { AccountClients } from '../audit-encryption/audit-services.js';
 import { SsmMemberDeploymentReader } from '../../shared/adapters/ssm-member-deployment-reader.js';
-import { createRegionalKmsClients, createRegionalS3Clients, createRegionalSsmClients, type RegionalClients } from '../../shared/aws/aws-clients.js';
+import {
+  createRegionalKmsClients,
+  createRegionalS3Clients,
+  createRegionalSecurityHubClients,
+  createRegionalSsmClients,
+  type RegionalClients,
+} from '../../shared/aws/aws-clients.js';
 import type { AwsSettings } from '../../shared/config/enforcer-config.js';
 import type { RoleAssumer } from '../../shared/ports/role-assumer.js';
 import type { NotAuditedReason } from '../../shared/organization/not-audited-reason.js';
@@ -56,7 +62,12 @@ export const openAccountWith = (settings: MemberAccessSettings): OpenAccountFor 
   const ssmIn = tracked(made, createRegionalSsmClients(aws, access.credentials));
   return {
     kind: 'open',
-    clients: { s3In: tracked(made, createRegionalS3Clients(aws, access.credentials)), kmsIn: tracked(made, createRegionalKmsClients(aws, access.credentials)) },
+    clients: {
+      s3In: tracked(made, createRegionalS3Clients(aws, access.credentials)),
+      kmsIn: tracked(made, createRegionalKmsClients(aws, access.credentials)),
+      // Security Hub takes an account's findings only from that account: the member role's session.
+      securityHubIn: tracked(made, createRegionalSecurityHubClients(aws, access.credentials)),
+    },
     deployments: new SsmMemberDeploymentReader(ssmIn, parameterName),
     close: () => made.forEach((client) => client.destroy()),
   };

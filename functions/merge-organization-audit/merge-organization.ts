@@ -1,6 +1,8 @@
 import { Buffer } from 'node:buffer';
+import { posix } from 'node:path';
 import { latestReportKey } from '../../shared/audit/audit-report.js';
-import { compareText } from '../../shared/audit/finding.js';
+import { SEVERITIES, compareText, isFailing, type Severity } from '../../shared/audit/finding.js';
+import { historyText, organizationHistoryEntry, organizationHistoryKey, readHistory, withRun, type RunHistoryEntry } from '../../shared/audit/run-history.js';
 import { forEachBoundedInOrder } from '../../shared/core/run-bounded.js';
 import { auditedFinding, notAuditedFinding, parseAccountResult, type AccountResult, type MemberAccount } from '../../shared/organization/account-result.js';
 import { buildOrganizationNotification } from '../../shared/organization/organization-notification.js';
@@ -9,6 +11,7 @@ import { OrganizationTally, type AccountLine, type OrganizationChange } from '..
 import type { Notification, NotificationPublisher } from '../../shared/ports/notification-publisher.js';
 import type { ReportSpool } from '../../shared/ports/report-spool.js';
 import type { ReportStore } from '../../shared/ports/report-store.js';
+import { renderOrganizationHtml, type OrganizationHtmlAccount } from '../../shared/report-html/render-organization-html.js';
 import type { ListedAccount } from '../list-organization-accounts/list-accounts.js';
 import { ORGANIZATION_REPORT_KIND, OrganizationReportFiles, type OrganizationReportHeader } from './organization-report.js';
 import { readAccountReport, type ReportFindingLine } from './read-account-report.js';
@@ -55,6 +58,54 @@ interface MergedAccount {
   readonly changes: readonly OrganizationChange[];
 }
 
+type Pair = { findings: number; failing: number };
+
+/** What the organization's page and its history need of each account, kept small: a row, not its findings. */
+class OrganizationPageRows {
+  readonly accounts: OrganizationHtmlAccount[] = [];
+  readonly byCheck = new Map<string, Pair>();
+  readonly byAccount = new Map<string, Pair>();
+
+  constructor(private readonly pageKey: string) {}
+
+  add(merged: MergedAccount): void {
+    const { line, result, findingLines } = merged;
+    if (line.status === 'skipped') {
+      this.accounts.push(line);
+      return;
+    }
+    const failingBySeverity = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
+    const account: Pair = { findings: 0, failing: 0 };
+    for (const { finding } of findingLines) {
+      const failing = isFailing(finding.status);
+      const check = this.byCheck.get(finding.check) ?? { findings: 0, failing: 0 };
+      check.findings += 1;
+      account.findings += 1;
+      if (failing) {
+        check.failing += 1;
+        account.failing += 1;
+        failingBySeverity[finding.severity] += 1;
+      }
+      this.byCheck.set(finding.check, check);
+    }
+    if (line.status === 'audited') this.byAccount.set(line.accountId, account);
+    // Relative, so the page's links work wherever the reports prefix is copied to.
+    const page = result?.status === 'audited' && result.reportKey ? result.reportKey.replace(/\.json$/, '.html') : undefined;
+    this.accounts.push({ ...line, ...(line.status === 'audited' ? { failingBySeverity } : {}), ...(page ? { href: posix.relative(posix.dirname(this.pageKey), page) } : {}) });
+  }
+}
+
+/** The organization's run history so far, or why this run cannot be added to it (then it is left as it is). */
+type HistoryReading = { readonly kind: 'read'; readonly entries: readonly RunHistoryEntry[] } | { readonly kind: 'unavailable'; readonly error: unknown };
+
+const readOrganizationHistory = async (store: ReportStore, key: string): Promise<HistoryReading> => {
+  try {
+    return { kind: 'read', entries: (await readHistory(await store.readLines(key))).entries };
+  } catch (error) {
+    return { kind: 'unavailable', error };
+  }
+};
+
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const parseListed = (text: string): ListedAccount | undefined => {
@@ -74,6 +125,13 @@ const readText = async (lines: AsyncIterable<string>): Promise<string> => {
 };
 
 const LISTING_BATCH = 256;
+
+const textBody = (text: string): { body: () => AsyncIterable<string>; contentLength: number } => ({
+  body: async function* () {
+    yield text;
+  },
+  contentLength: Buffer.byteLength(text, 'utf8'),
+});
 
 /** The listing's accounts in batches, streamed: memory holds one batch of lines. */
 async function* listingBatches(lines: AsyncIterable<string>): AsyncIterable<ListedAccount[]> {
@@ -113,7 +171,10 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
   const listing = await deps.store.readLines(layout.listingKey);
   if (!listing) throw new Error(`the run's listing ${layout.listingKey} is not in ${deps.reports.bucket}: the accounts step did not finish`);
 
+  const historyKey = organizationHistoryKey(deps.reports.prefix);
+  const historyReading = readOrganizationHistory(deps.store, historyKey);
   const tally = new OrganizationTally();
+  const rows = new OrganizationPageRows(layout.reportHtmlKey);
   const spool = deps.openSpool();
   try {
     const files = new OrganizationReportFiles(spool);
@@ -170,6 +231,7 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
       const { line, result } = merged;
       tally.account(line, result);
       files.account(line);
+      rows.add(merged);
       if (line.status === 'skipped') return;
       // Every account in scope has a finding of its own: passed when audited, failed (and paging) when not.
       const own = line.status === 'not-audited' ? notAuditedFinding(line, { code: line.reasonCode ?? 'no-result', detail: line.reason ?? '' }, deps.homeRegion) : auditedFinding(line, deps.homeRegion);
@@ -192,12 +254,15 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
     const summary = tally.summary();
     const changes = tally.topChanges();
     const jsonKey = layout.reportJsonKey;
+    const consoleUrlOf = (key: string): string => `https://${deps.reports.consoleHost}/s3/object/${deps.reports.bucket}?region=${deps.homeRegion}&prefix=${encodeURIComponent(key)}`;
     const location = {
       bucket: deps.reports.bucket,
       jsonKey,
       markdownKey: layout.reportMarkdownKey,
+      htmlKey: layout.reportHtmlKey,
       uri: `s3://${deps.reports.bucket}/${jsonKey}`,
-      consoleUrl: `https://${deps.reports.consoleHost}/s3/object/${deps.reports.bucket}?region=${deps.homeRegion}&prefix=${encodeURIComponent(jsonKey)}`,
+      consoleUrl: consoleUrlOf(jsonKey),
+      htmlConsoleUrl: consoleUrlOf(layout.reportHtmlKey),
     };
     const header: OrganizationReportHeader = {
       kind: ORGANIZATION_REPORT_KIND,
@@ -206,15 +271,28 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
       location,
       summary,
     };
+    const history = await historyReading;
+    const entry = organizationHistoryEntry({ ...run, callerAccountId: deps.callerAccountId }, summary, rows.byCheck, rows.byAccount);
+    const trend = withRun(history.kind === 'read' ? history.entries : [], entry);
+    const page = renderOrganizationHtml({ run: header.run, summary, accounts: rows.accounts, changes, trend });
+    rows.accounts.length = 0;
     let reportError: string | undefined;
     const written = await Promise.allSettled([
       deps.store.write({ key: location.jsonKey, ...files.json(header), contentType: 'application/json', kmsKeyArn: deps.reports.kmsKeyArn }),
       deps.store.write({ key: location.markdownKey, ...files.markdown(header, changes), contentType: 'text/markdown; charset=utf-8', kmsKeyArn: deps.reports.kmsKeyArn }),
+      deps.store.write({ key: location.htmlKey, ...textBody(page), contentType: 'text/html; charset=utf-8', kmsKeyArn: deps.reports.kmsKeyArn }),
     ]);
     const failed = written.find((settled): settled is PromiseRejectedResult => settled.status === 'rejected');
     if (failed) {
       reportError = failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
       deps.recorder.reportNotWritten('organization report', failed.reason);
+    } else if (history.kind === 'unavailable') {
+      // A history that could not be read is not written over: a failed read never costs the runs before it.
+      deps.recorder.reportNotWritten('organization history', history.error);
+    } else {
+      await deps.store
+        .write({ key: historyKey, ...textBody(historyText(trend)), contentType: 'application/x-ndjson', kmsKeyArn: deps.reports.kmsKeyArn })
+        .catch((error: unknown) => deps.recorder.reportNotWritten('organization history', error));
     }
 
     const notification = buildOrganizationNotification({
@@ -222,7 +300,7 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
       summary,
       changes,
       notAudited: tally.accountsNotAudited(),
-      ...(reportError ? { reportError } : { report: { uri: location.uri, consoleUrl: location.consoleUrl } }),
+      ...(reportError ? { reportError } : { report: { uri: location.uri, consoleUrl: location.consoleUrl, html: location.htmlConsoleUrl } }),
       measure: deps.measure,
       budgetBytes: deps.budgetBytes,
     });

@@ -9,7 +9,17 @@ export interface OrganizationReportHeader {
   readonly kind: typeof ORGANIZATION_REPORT_KIND;
   readonly schemaVersion: 1;
   readonly run: OrganizationRun & { readonly callerAccountId: string; readonly region: string; readonly mapRunArn?: string | undefined };
-  readonly location?: { readonly bucket: string; readonly jsonKey: string; readonly markdownKey: string; readonly uri: string; readonly consoleUrl: string } | undefined;
+  readonly location?:
+    | {
+        readonly bucket: string;
+        readonly jsonKey: string;
+        readonly markdownKey: string;
+        readonly htmlKey?: string | undefined;
+        readonly uri: string;
+        readonly consoleUrl: string;
+        readonly htmlConsoleUrl?: string | undefined;
+      }
+    | undefined;
   readonly summary: OrganizationSummary;
 }
 

@@ -108,6 +108,7 @@ export const printOnCall = (messages) => {
     say(`  Subject: ${subject}`);
     say(`  ${summary.changes.new} new, ${summary.changes.changed} changed, ${summary.changes.resolved} resolved; ${summary.failing} failing in all; page on-call: ${summary.page ? 'yes' : 'no'}`);
     say(`  Report: ${summary.report?.uri ?? `not written${summary.reportError ? ` (${summary.reportError})` : ''}`}`);
+    if (summary.report?.html) say(`  HTML report (beside it, .html; OCSF events in .ocsf.jsonl): ${summary.report.html}`);
     for (const finding of findings) say(`  - [${finding.severity}] ${finding.change.toUpperCase()} ${finding.check} ${finding.resource}: ${finding.observed}`);
   }
   for (const { subject, document } of alerts) {

@@ -35,7 +35,7 @@ export interface NotificationSummary {
   readonly changes: AuditReport['summary']['changes'];
   readonly failing: number;
   readonly highestFailingSeverity: Severity | 'none';
-  readonly report?: { readonly uri: string; readonly consoleUrl: string } | undefined;
+  readonly report?: { readonly uri: string; readonly consoleUrl: string; /** The HTML page in the console. */ readonly html?: string | undefined } | undefined;
   readonly reportError?: string | undefined;
   readonly part: number;
   readonly parts: number;
@@ -97,7 +97,7 @@ const textOf = (summary: NotificationSummary, findings: readonly NotifiedFinding
   const lines = [
     `S3 encryption audit ${summary.runDate}, account ${summary.accountId}${summary.parts > 1 ? ` (part ${summary.part} of ${summary.parts})` : ''}`,
     `${changes.new} new, ${changes.changed} changed, ${changes.fixed} fixed, ${changes.resolved} resolved; ${summary.failing} failing in all (${changes.unchanged} known and unchanged).`,
-    summary.report ? `Report: ${summary.report.uri}\n${summary.report.consoleUrl}` : `Report: not written${summary.reportError ? ` (${summary.reportError})` : ''}`,
+    summary.report ? `Report: ${summary.report.uri}\n${summary.report.consoleUrl}${summary.report.html ? `\nHTML report: ${summary.report.html}` : ''}` : `Report: not written${summary.reportError ? ` (${summary.reportError})` : ''}`,
   ];
   if (findings.length === 0) lines.push('', summary.page ? '' : 'Nothing changed since the previous run.');
   for (const kind of ['new', 'changed', 'fixed', 'resolved'] as const) {
@@ -197,7 +197,7 @@ export const buildAuditNotifications = ({ report, changes, reportError, measure,
     changes: report.summary.changes,
     failing: report.summary.byStatus.failed + report.summary.byStatus.error,
     highestFailingSeverity: report.summary.highestFailingSeverity,
-    ...(report.location ? { report: { uri: report.location.uri, consoleUrl: report.location.consoleUrl } } : {}),
+    ...(report.location ? { report: { uri: report.location.uri, consoleUrl: report.location.consoleUrl, html: report.location.htmlConsoleUrl } } : {}),
     ...(reportError ? { reportError } : {}),
   };
   // Part numbers are not known while packing; the widest stand in, so the real message is no larger.

@@ -1,6 +1,6 @@
 import { CHECK_IDS } from './checks-catalogue.js';
 import type { FindingChanges, FindingCounts, PreviousFinding } from './diff-findings.js';
-import { FINDING_STATUSES, SEVERITIES, highestSeverity, type Finding, type FindingStatus, type Severity } from './finding.js';
+import { FINDING_STATUSES, RESOURCE_TYPES, SEVERITIES, highestSeverity, type Finding, type FindingStatus, type ResourceType, type Severity } from './finding.js';
 
 export const REPORT_KIND = 'encryption-audit-report';
 export const REPORT_SCHEMA_VERSION = 1;
@@ -21,8 +21,14 @@ export interface ReportLocation {
   readonly bucket: string;
   readonly jsonKey: string;
   readonly markdownKey: string;
+  /** The self-contained HTML page, for people. */
+  readonly htmlKey: string;
+  /** One OCSF event per finding, for a SIEM or Security Lake. */
+  readonly ocsfKey: string;
   readonly uri: string;
   readonly consoleUrl: string;
+  /** The HTML page in the S3 console (its Open button shows it). */
+  readonly htmlConsoleUrl: string;
 }
 
 export interface ReportSummary {
@@ -134,12 +140,17 @@ export const reportLocation = (
 ): ReportLocation => {
   const base = `${prefix}${accountId}/${run.runDate}/encryption-audit-${run.runId}`;
   const jsonKey = `${base}.json`;
+  const htmlKey = `${base}.html`;
+  const consoleUrlOf = (key: string): string => `https://${consoleHostOf(partition)}/s3/object/${bucket}?region=${region}&prefix=${encodeURIComponent(key)}`;
   return {
     bucket,
     jsonKey,
     markdownKey: `${base}.md`,
+    htmlKey,
+    ocsfKey: `${base}.ocsf.jsonl`,
     uri: `s3://${bucket}/${jsonKey}`,
-    consoleUrl: `https://${consoleHostOf(partition)}/s3/object/${bucket}?region=${region}&prefix=${encodeURIComponent(jsonKey)}`,
+    consoleUrl: consoleUrlOf(jsonKey),
+    htmlConsoleUrl: consoleUrlOf(htmlKey),
   };
 };
 
@@ -162,8 +173,12 @@ const previousFinding = (value: unknown): PreviousFinding | undefined => {
   if (!id || !check || !resource || observed === undefined) return undefined;
   if (!(SEVERITIES as readonly string[]).includes(severity ?? '') || !(FINDING_STATUSES as readonly string[]).includes(status ?? '')) return undefined;
   const accountId = text('accountId');
+  const resourceType = text('resourceType');
+  const firstSeen = text('firstSeen');
   return {
     ...(accountId ? { accountId } : {}),
+    ...(resourceType && (RESOURCE_TYPES as readonly string[]).includes(resourceType) ? { resourceType: resourceType as ResourceType } : {}),
+    ...(firstSeen && !Number.isNaN(Date.parse(firstSeen)) ? { firstSeen } : {}),
     id,
     check,
     severity: severity as Severity,
@@ -178,7 +193,7 @@ const previousFinding = (value: unknown): PreviousFinding | undefined => {
 };
 
 export type PreviousReport =
-  | { readonly kind: 'found'; readonly runId: string; readonly accountId?: string | undefined; readonly findings: readonly PreviousFinding[] }
+  | { readonly kind: 'found'; readonly runId: string; readonly accountId?: string | undefined; readonly startedAt?: string | undefined; readonly findings: readonly PreviousFinding[] }
   | { readonly kind: 'unreadable'; readonly reason: string };
 
 /**
@@ -200,6 +215,7 @@ export const readPreviousReport = (text: string): PreviousReport => {
     kind: 'found',
     runId: typeof run['runId'] === 'string' ? run['runId'] : 'unknown',
     ...(typeof run['accountId'] === 'string' ? { accountId: run['accountId'] } : {}),
+    ...(typeof run['startedAt'] === 'string' && !Number.isNaN(Date.parse(run['startedAt'])) ? { startedAt: run['startedAt'] } : {}),
     findings: document['findings'].flatMap((value) => {
       const finding = previousFinding(value);
       return finding && CHECKS.has(finding.check) ? [finding] : [];
@@ -208,7 +224,14 @@ export const readPreviousReport = (text: string): PreviousReport => {
 };
 
 export type PreviousReportScan =
-  | { readonly kind: 'found'; readonly runId: string; /** The account the report is of, where it says. */ readonly accountId?: string | undefined }
+  | {
+      readonly kind: 'found';
+      readonly runId: string;
+      /** The account the report is of, where it says. */
+      readonly accountId?: string | undefined;
+      /** When that run started, where it says: the first sighting of findings reported before they carried one. */
+      readonly startedAt?: string | undefined;
+    }
   | { readonly kind: 'unreadable'; readonly reason: string };
 
 /**
@@ -267,7 +290,7 @@ export const scanPreviousReport = async (lines: AsyncIterable<string>, onFinding
     const previous = readPreviousReport(whole.join('\n'));
     if (previous.kind === 'unreadable') return previous;
     previous.findings.forEach(onFinding);
-    return { kind: 'found', runId: previous.runId, ...(previous.accountId ? { accountId: previous.accountId } : {}) };
+    return { kind: 'found', runId: previous.runId, ...(previous.accountId ? { accountId: previous.accountId } : {}), ...(previous.startedAt ? { startedAt: previous.startedAt } : {}) };
   }
   if (opening['kind'] !== REPORT_KIND) return { kind: 'unreadable', reason: `the previous report is not an ${REPORT_KIND}` };
   if (!closed) return { kind: 'unreadable', reason: 'the previous report ends before its findings do' };
@@ -276,5 +299,6 @@ export const scanPreviousReport = async (lines: AsyncIterable<string>, onFinding
     kind: 'found',
     runId: typeof run['runId'] === 'string' ? run['runId'] : 'unknown',
     ...(typeof run['accountId'] === 'string' ? { accountId: run['accountId'] } : {}),
+    ...(typeof run['startedAt'] === 'string' && !Number.isNaN(Date.parse(run['startedAt'])) ? { startedAt: run['startedAt'] } : {}),
   };
 };

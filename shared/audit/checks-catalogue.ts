@@ -93,6 +93,14 @@ export const CHECKS = define({
     remediation:
       'Deploy the member template in the account (the StackSet covers new accounts of its OUs; the management account takes it as a plain stack) so the audit role exists and trusts the organization audit’s role, then check the reason given.',
   },
+  'securityhub-import': {
+    title: 'Findings are imported into Security Hub CSPM',
+    severity: 'medium',
+    resourceType: 'AwsAccount',
+    controls: [],
+    remediation:
+      'Enable Security Hub CSPM in the account and region (or from the organization’s delegated administrator), and let the audit role call securityhub:BatchImportFindings; or turn the import off with POLICY.audit.securityHub false.',
+  },
   's3-object-sample': {
     title: 'Most recent objects are under the required key',
     severity: 'high',

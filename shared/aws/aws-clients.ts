@@ -1,5 +1,6 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -54,7 +55,7 @@ export const withoutSdkLogging = <C extends { middlewareStack: { remove(name: st
 };
 
 /** What every client made here gets after construction. */
-export const tuneClient = <C extends S3Client | KMSClient | SNSClient | SSMClient | STSClient>(client: C): C => withoutSdkLogging(reuseSigners(client));
+export const tuneClient = <C extends S3Client | KMSClient | SNSClient | SSMClient | STSClient | SecurityHubClient>(client: C): C => withoutSdkLogging(reuseSigners(client));
 
 /**
  * Without `credentials` a client uses the caller's own (the execution role's); with them, another
@@ -77,6 +78,14 @@ export const createSnsClient = (aws: AwsSettings, topicArn?: string): SNSClient 
 
 export const createSsmClient = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): SSMClient =>
   tuneClient(new SSMClient({ region: aws.region, ...CLIENT_SETTINGS, ...withCredentials(credentials) }));
+
+/**
+ * Security Hub CSPM takes findings only from the account they are of: the audited account's
+ * credentials. One attempt a call: the importer paces calls to the service's rate and retries
+ * itself, and SDK retries on top would multiply them.
+ */
+export const createSecurityHubClient = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): SecurityHubClient =>
+  tuneClient(new SecurityHubClient({ region: aws.region, ...CLIENT_SETTINGS, maxAttempts: 1, ...withCredentials(credentials) }));
 
 /** Always the caller's own credentials: this is the client that assumes the member roles. */
 export const createStsClient = (aws: AwsSettings): STSClient => tuneClient(new STSClient({ region: aws.region, ...CLIENT_SETTINGS }));
@@ -104,3 +113,6 @@ export const createRegionalKmsClients = (aws: AwsSettings, credentials?: AwsCred
 
 export const createRegionalSsmClients = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): RegionalClients<SSMClient> =>
   regional((region) => createSsmClient({ ...aws, region }, credentials));
+
+export const createRegionalSecurityHubClients = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): RegionalClients<SecurityHubClient> =>
+  regional((region) => createSecurityHubClient({ ...aws, region }, credentials));

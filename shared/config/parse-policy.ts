@@ -11,7 +11,7 @@ import type { EnforcementPolicy, ExemptionRule, OverrideRule, PriorVersionHandli
  *   "acceptDsseKms": true,           // DSSE-KMS under the required key is compliant (default true)
  *   "exemptions": [{ "bucket": "b", "prefix": "tmp/" }],
  *   "overrides": [{ "bucket": "b", "prefix": "finance/", "requiredKey": "alias/finance", "bucketKey": false }],
- *   "audit": { "maxRotationPeriodDays": 365, "objectSampleSize": 0, "fixes": { "s3-default-encryption-kms": false } }
+ *   "audit": { "maxRotationPeriodDays": 365, "objectSampleSize": 0, "fixes": { "s3-default-encryption-kms": false }, "securityHub": false }
  * }
  *
  * The "audit" section is read only by the nightly audit (parseAuditSettings); parsePolicy validates it
@@ -160,15 +160,18 @@ export interface AuditSettings {
   readonly objectSampleSize: number;
   /** Fixes the audit may apply, per check; every one is off unless turned on here. */
   readonly fixes: Readonly<Record<FixableCheck, boolean>>;
+  /** Import every finding into Security Hub CSPM, in the audited account and each finding's region. */
+  readonly securityHub: boolean;
 }
 
 export const DEFAULT_AUDIT_SETTINGS: AuditSettings = Object.freeze({
   maxRotationPeriodDays: 365,
   objectSampleSize: 0,
   fixes: Object.freeze({ 's3-default-encryption-kms': false, 'kms-key-rotation': false }),
+  securityHub: false,
 });
 
-const AUDIT_FIELDS = new Set(['maxRotationPeriodDays', 'objectSampleSize', 'fixes']);
+const AUDIT_FIELDS = new Set(['maxRotationPeriodDays', 'objectSampleSize', 'fixes', 'securityHub']);
 export const MIN_ROTATION_PERIOD_DAYS = 90;
 export const MAX_ROTATION_PERIOD_DAYS = 2560;
 export const MAX_OBJECT_SAMPLE_SIZE = 1000;
@@ -207,10 +210,13 @@ const readAuditSection = (value: unknown, problems: string[]): AuditSettings => 
       }
     }
   }
+  const securityHub = value['securityHub'] ?? DEFAULT_AUDIT_SETTINGS.securityHub;
+  if (typeof securityHub !== 'boolean') problems.push('POLICY.audit.securityHub must be true or false');
   return {
     maxRotationPeriodDays: wholeNumber('maxRotationPeriodDays', MIN_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS),
     objectSampleSize: wholeNumber('objectSampleSize', 0, MAX_OBJECT_SAMPLE_SIZE),
     fixes,
+    securityHub: securityHub === true,
   };
 };
 

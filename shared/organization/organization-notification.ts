@@ -7,7 +7,7 @@ export interface OrganizationNotificationInput {
   readonly summary: OrganizationSummary;
   readonly changes: readonly OrganizationChange[];
   readonly notAudited: readonly AccountLine[];
-  readonly report?: { readonly uri: string; readonly consoleUrl: string } | undefined;
+  readonly report?: { readonly uri: string; readonly consoleUrl: string; /** The HTML page in the console. */ readonly html?: string | undefined } | undefined;
   readonly reportError?: string | undefined;
   readonly measure: (notification: Notification) => number;
   readonly budgetBytes: number;
@@ -32,7 +32,7 @@ const textOf = (input: OrganizationNotificationInput, changes: readonly Organiza
     `${accounts.listed} account(s): ${accounts.audited} audited, ${accounts.notAudited} not audited, ${accounts.skipped} skipped.`,
     `${summary.changes.new} new, ${summary.changes.changed} changed, ${summary.changes.fixed} fixed, ${summary.changes.resolved} resolved in ${summary.accountsWithChanges} account(s); ` +
       `${summary.byStatus.failed + summary.byStatus.error} failing in all.`,
-    input.report ? `Report: ${input.report.uri}\n${input.report.consoleUrl}` : `Report: not written${input.reportError ? ` (${input.reportError})` : ''}`,
+    input.report ? `Report: ${input.report.uri}\n${input.report.consoleUrl}${input.report.html ? `\nHTML report: ${input.report.html}` : ''}` : `Report: not written${input.reportError ? ` (${input.reportError})` : ''}`,
   ];
   if (!summary.page) lines.push('', 'Nothing new or changed, and every account in scope was audited.');
   if (summary.accounts.notAudited > 0) {

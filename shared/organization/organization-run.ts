@@ -28,6 +28,8 @@ export const organizationRunLayout = (prefix: string, run: Pick<OrganizationRun,
     mapResultsPrefix: `${base}map-results`,
     reportJsonKey: `${base}organization-audit-${run.runId}.json`,
     reportMarkdownKey: `${base}organization-audit-${run.runId}.md`,
+    /** The organization's page: a row per account, linking to each account's own page. */
+    reportHtmlKey: `${base}organization-audit-${run.runId}.html`,
   } as const;
 };
 

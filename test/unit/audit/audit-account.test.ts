@@ -60,6 +60,7 @@ const recorder: AuditRecorder = {
   previousReportUnavailable: (reason) => recorded.push(`no previous: ${reason}`),
   previousDetailsUnavailable: (reason) => recorded.push(`no previous details: ${reason}`),
   reportNotWritten: (what) => recorded.push(`not written: ${what}`),
+  securityHubImported: (outcome) => recorded.push(`security hub ${outcome.region} ${outcome.kind}`),
   runCompleted: (outcome) => recorded.push(`done ${outcome.runId}`),
 };
 
@@ -117,6 +118,37 @@ const LATEST_COPY = {
 
 const LATEST_READ = { Bucket: 'reports', Key: 'encryption-audit/123456789012/latest.json', ExpectedBucketOwner: ACCOUNT };
 const LEGACY_LATEST_READ = { Bucket: 'reports', Key: 'encryption-audit/latest.json', ExpectedBucketOwner: ACCOUNT };
+const HISTORY = 'encryption-audit/123456789012/history.jsonl';
+const HISTORY_READ = { Bucket: 'reports', Key: HISTORY, ExpectedBucketOwner: ACCOUNT };
+/** The reports of a run, beside one another: the JSON, the Markdown, the HTML page and the OCSF events. */
+const REPORT_KEYS = (base: string): string[] => [`${base}.html`, `${base}.json`, `${base}.md`, `${base}.ocsf.jsonl`];
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  html: 'text/html; charset=utf-8',
+  json: 'application/json',
+  md: 'text/markdown; charset=utf-8',
+  jsonl: 'application/x-ndjson',
+};
+/** Every PutObject of a run: streamed, SSE-KMS under the required key with a bucket key, in the account's own bucket. */
+const PUT = (Key: string) => ({
+  Bucket: 'reports',
+  Key,
+  Body: true,
+  ContentLength: uploads.get(Key)?.length,
+  ContentType: CONTENT_TYPES[Key.slice(Key.lastIndexOf('.') + 1)],
+  ServerSideEncryption: 'aws:kms',
+  SSEKMSKeyId: REQUIRED,
+  BucketKeyEnabled: true,
+  ExpectedBucketOwner: ACCOUNT,
+});
+const CONSOLE = 'https://console.aws.amazon.com/s3/object/reports?region=us-east-1&prefix=';
+/** A run history read back: one entry a line. */
+const historyEntries = (text: string): Record<string, unknown>[] => {
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+};
 
 const published = (): NotificationDocument[] =>
   sns.commandCalls(PublishCommand).map((call) => JSON.parse(JSON.parse(call.args[0].input.Message as string).sqs) as NotificationDocument);
@@ -217,31 +249,66 @@ describe('auditAccount', () => {
     expect(markdown).toContain('### New (11)');
     expect(markdown).toContain('## Exempt buckets\n\n- `scratch-bucket`');
 
-    // Reports: the dated JSON and Markdown, streamed, SSE-KMS under the required key; then the summary; then the state.
+    // Every finding was first seen tonight: there is no previous report.
+    expect(new Set(report.findings.map((item) => item.firstSeen))).toEqual(new Set(['2026-03-01T03:00:00.000Z']));
+
+    // Reports: the dated JSON, Markdown, HTML and OCSF, streamed, SSE-KMS under the required key; then
+    // the run history; then the summary; then the state.
     const puts = s3East.commandCalls(PutObjectCommand);
     expect(
       puts.map((call) => ({ ...call.args[0].input, Body: call.args[0].input.Body instanceof Readable })).sort((a, b) => String(a.Key).localeCompare(String(b.Key))),
-    ).toEqual(
-      [`${DATED}.json`, `${DATED}.md`].map((Key) => ({
-        Bucket: 'reports',
-        Key,
-        Body: true,
-        ContentLength: uploads.get(Key)?.length,
-        ContentType: Key.endsWith('.md') ? 'text/markdown; charset=utf-8' : 'application/json',
-        ServerSideEncryption: 'aws:kms',
-        SSEKMSKeyId: REQUIRED,
-        BucketKeyEnabled: true,
-        ExpectedBucketOwner: ACCOUNT,
-      })),
-    );
+    ).toEqual([...REPORT_KEYS(DATED), HISTORY].map(PUT));
+    const historyPut = puts.find((call) => call.args[0].input.Key === HISTORY);
+    expect(puts.filter((call) => call !== historyPut).every((call) => call.calledBefore(historyPut as never))).toBe(true);
     const publish = sns.commandCalls(PublishCommand)[0];
     expect(puts.every((call) => call.calledBefore(publish as never))).toBe(true);
+
+    // One OCSF event a finding, as the run recorded them.
+    const events = putBody(`${DATED}.ocsf.jsonl`)
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { finding_info: { uid: string; first_seen_time: number }; cloud: { account: { uid: string } } });
+    expect(events.map((event) => event.finding_info.uid)).toEqual(findingsRecorded.map((item) => item.id));
+    expect(events).toHaveLength(report.findings.length);
+    expect(new Set(events.map((event) => [event.cloud.account.uid, event.finding_info.first_seen_time].join(' ')))).toEqual(new Set([`${ACCOUNT} ${Date.parse('2026-03-01T03:00:00Z')}`]));
+    // The page: self-contained, nothing to run.
+    const page = putBody(`${DATED}.html`);
+    expect(page.startsWith('<!doctype html>\n')).toBe(true);
+    expect(page).toContain(`Account <code>${ACCOUNT}</code>, run <code>2026-03-01T030000Z</code>`);
+    expect(page).not.toMatch(/<script/i);
+    // The run history: this run, by its counts.
+    expect(historyEntries(putBody(HISTORY))).toEqual([
+      {
+        kind: 'encryption-audit-run',
+        runId: '2026-03-01T030000Z',
+        startedAt: '2026-03-01T03:00:00.000Z',
+        scope: 'account',
+        accountId: ACCOUNT,
+        findings: 20,
+        byStatus: { failed: 6, error: 5, fixed: 0, passed: 9, informational: 0 },
+        failingBySeverity: report.summary.failingBySeverity,
+        byCheck: {
+          'kms-key-role-separation': { findings: 1, failing: 0 },
+          'kms-key-rotation': { findings: 1, failing: 0 },
+          'kms-key-state': { findings: 2, failing: 1 },
+          's3-bucket-key-enabled': { findings: 1, failing: 0 },
+          's3-default-encryption-kms': { findings: 3, failing: 2 },
+          's3-policy-denies-wrong-key': { findings: 3, failing: 2 },
+          's3-realtime-coverage': { findings: 3, failing: 2 },
+          's3-sse-c-blocked': { findings: 3, failing: 2 },
+          's3-tls-only-policy': { findings: 3, failing: 2 },
+        },
+        byAccount: { [ACCOUNT]: { findings: 20, failing: 11 } },
+      },
+    ]);
     // latest.json is a server-side copy of the dated JSON report, made once the summary went out.
     const copies = s3East.commandCalls(CopyObjectCommand);
     expect(copies.map((call) => call.args[0].input)).toEqual([LATEST_COPY]);
     expect(copies[0]?.calledAfter(publish as never)).toBe(true);
-    // No state for this account yet: the one from before reports were filed per account is tried too.
-    expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_READ, LEGACY_LATEST_READ]);
+    // No state for this account yet: the one from before reports were filed per account is tried too;
+    // the run history is read as the run starts.
+    expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_READ, HISTORY_READ, LEGACY_LATEST_READ]);
+    expect(s3East.commandCalls(GetObjectCommand).every((call) => call.calledBefore(puts[0] as never))).toBe(true);
 
     const input = publish?.args[0].input;
     expect(input).toEqual({
@@ -262,7 +329,9 @@ describe('auditAccount', () => {
     });
     const message = JSON.parse(input?.Message as string) as Record<string, string>;
     expect(Object.keys(message).sort()).toEqual(['default', 'email', 'email-json', 'firehose', 'http', 'https', 'lambda', 'sqs']);
-    expect(message['default']).toContain(`Report: s3://reports/${DATED}.json`);
+    expect(message['default']).toContain(
+      `Report: s3://reports/${DATED}.json\n${CONSOLE}${encodeURIComponent(`${DATED}.json`)}\nHTML report: ${CONSOLE}${encodeURIComponent(`${DATED}.html`)}\n`,
+    );
     const [document] = published();
     expect(document?.findings).toHaveLength(11);
     expect(document?.findings.every((item) => item.change === 'new')).toBe(true);
@@ -284,21 +353,32 @@ describe('auditAccount', () => {
     // Nothing changed overnight: nothing is new, so nobody is paged again after the upgrade.
     expect(outcome.changes).toMatchObject({ new: 0, changed: 0, resolved: 0 });
     expect(outcome.page).toBe(false);
-    expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_READ, LEGACY_LATEST_READ]);
+    expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_READ, HISTORY_READ, LEGACY_LATEST_READ]);
     expect(s3East.commandCalls(CopyObjectCommand).map((call) => call.args[0].input.Key)).toEqual(['encryption-audit/123456789012/latest.json']);
+    // Each finding was first seen the night of the report compared with.
+    const report = JSON.parse(putBody('encryption-audit/123456789012/2026-03-02/encryption-audit-2026-03-02T030000Z.json')) as AuditReport;
+    expect(new Set(report.findings.map((item) => item.firstSeen))).toEqual(new Set(['2026-03-01T03:00:00.000Z']));
   });
 
   it.each([
     ['as this version writes it (a finding a line)', (text: string) => text],
-    ['pretty-printed by an earlier version', (text: string) => JSON.stringify(JSON.parse(text), null, 2)],
+    [
+      'pretty-printed by an earlier version, without first sightings',
+      (text: string) => {
+        const report = JSON.parse(text) as AuditReport;
+        return JSON.stringify({ ...report, findings: report.findings.map(({ firstSeen: _none, ...rest }) => rest) }, null, 2);
+      },
+    ],
   ])('against the previous report %s, pages only for what changed and lists what was resolved', async (_layout, layout) => {
     await auditAccount(dependencies(), new Date('2026-03-01T03:00:00Z'));
-    // latest.json is a copy of the dated report: the next night reads that text back.
+    // latest.json is a copy of the dated report: the next night reads that text back, and the history.
     const previous = layout(putBody(`${DATED}.json`));
+    const history = putBody(HISTORY);
     const before = (JSON.parse(previous) as AuditReport).findings;
     for (const mock of [s3East, sns]) mock.resetHistory();
     uploads.clear();
     s3East.on(GetObjectCommand, LATEST_READ).callsFake(() => ({ Body: Readable.from([previous]) }));
+    s3East.on(GetObjectCommand, HISTORY_READ).callsFake(() => ({ Body: Readable.from([history]) }));
     // Overnight: the locked bucket opened up and turned out to be unencrypted; eu-bucket got EventBridge.
     for (const command of [GetBucketPolicyCommand] as const) s3East.on(command, { Bucket: 'locked-bucket' }).rejects(awsError('NoSuchBucketPolicy', 404));
     s3East.on(GetBucketEncryptionCommand, { Bucket: 'locked-bucket' }).rejects(awsError('ServerSideEncryptionConfigurationNotFoundError', 404));
@@ -325,8 +405,15 @@ describe('auditAccount', () => {
     expect(document?.findings.map((item) => item.previous)).toEqual(
       document?.findings.map((item) => ({ status: earlier(item.id)?.status, severity: earlier(item.id)?.severity, observed: earlier(item.id)?.observed })),
     );
-    expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_READ, LATEST_READ]);
+    expect(s3East.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([LATEST_READ, HISTORY_READ, LATEST_READ]);
     const report = JSON.parse(putBody('encryption-audit/123456789012/2026-03-02/encryption-audit-2026-03-02T030000Z.json')) as AuditReport;
+    // Every finding is one the previous report had: first seen the night before (its own, or that run's start).
+    expect(report.findings.map((item) => [item.id, item.firstSeen])).toEqual(report.findings.map((item) => [earlier(item.id)?.id, '2026-03-01T03:00:00.000Z']));
+    // The history gains this run after the one before it.
+    expect(historyEntries(putBody(HISTORY)).map((entry) => [entry['runId'], entry['startedAt'], entry['byStatus']])).toEqual([
+      ['2026-03-01T030000Z', '2026-03-01T03:00:00.000Z', { failed: 6, error: 5, fixed: 0, passed: 9, informational: 0 }],
+      ['2026-03-02T030000Z', '2026-03-02T03:00:00.000Z', report.summary.byStatus],
+    ]);
     expect(report.changes.resolved.map((item) => [item.check, item.resource, item.status, item.observed])).toEqual(
       report.changes.resolved.map((item) => [item.check, item.resource, earlier(item.id)?.status, earlier(item.id)?.observed]),
     );
@@ -392,7 +479,8 @@ describe('auditAccount', () => {
   it('a summary that cannot be published fails the run and leaves the state alone, so the retry pages again', async () => {
     sns.on(PublishCommand).rejects(awsError('InternalError', 500));
     await expect(auditAccount(dependencies(), new Date('2026-03-01T03:00:00Z'))).rejects.toMatchObject({ operation: 'Publish', transient: true });
-    expect(s3East.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key).sort()).toEqual([`${DATED}.json`, `${DATED}.md`]);
+    // The reports and the history were written before the summary was tried; the retry replaces this run's entry.
+    expect(s3East.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key).sort()).toEqual([...REPORT_KEYS(DATED), HISTORY]);
     expect(s3East.commandCalls(CopyObjectCommand)).toHaveLength(0);
   });
 
@@ -405,7 +493,11 @@ describe('auditAccount', () => {
     );
     expect(outcome.report).toBeUndefined();
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
-    expect(published()[0]?.summary.report).toEqual({ uri: `s3://reports/${DATED}.json`, consoleUrl: expect.stringContaining('console.aws.amazon.com') });
+    expect(published()[0]?.summary.report).toEqual({
+      uri: `s3://reports/${DATED}.json`,
+      consoleUrl: `${CONSOLE}${encodeURIComponent(`${DATED}.json`)}`,
+      html: `${CONSOLE}${encodeURIComponent(`${DATED}.html`)}`,
+    });
     expect(recorded).toContain('not written: latest');
   });
 
@@ -418,8 +510,8 @@ describe('auditAccount', () => {
     expect(document?.summary.report).toBeUndefined();
     expect(document?.summary.reportError).toBe(outcome.reportError);
     expect(recorded).toContain('not written: report');
-    // Both reports were tried; nothing was saved as the state for the next run.
-    expect(s3East.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key).sort()).toEqual([`${DATED}.json`, `${DATED}.md`]);
+    // All four reports were tried; neither the history nor the state for the next run was saved.
+    expect(s3East.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key).sort()).toEqual(REPORT_KEYS(DATED));
     expect(s3East.commandCalls(CopyObjectCommand)).toHaveLength(0);
   });
 

@@ -61,7 +61,7 @@ describe('loadAuditConfig', () => {
       }),
     ).toEqual([
       'REQUIRED_KMS_KEY is not set: give the KMS key (ARN, key id, alias/name or alias ARN) objects must be encrypted with',
-      'POLICY.audit has an unknown field "speed" (allowed: maxRotationPeriodDays, objectSampleSize, fixes)',
+      'POLICY.audit has an unknown field "speed" (allowed: maxRotationPeriodDays, objectSampleSize, fixes, securityHub)',
       'POLICY.audit.fixes has an unknown check "s3-tls-only-policy" (fixable: s3-default-encryption-kms, kms-key-rotation)',
       'POLICY.audit.maxRotationPeriodDays must be a whole number from 90 to 2560',
       'POLICY.audit.objectSampleSize must be a whole number from 0 to 1000',
@@ -76,10 +76,17 @@ describe('POLICY.audit', () => {
   it('reads the audit section with its defaults', () => {
     expect(parseAuditSettings(undefined)).toEqual({ audit: DEFAULT_AUDIT_SETTINGS, problems: [] });
     expect(parseAuditSettings(JSON.stringify({ audit: { maxRotationPeriodDays: 180, objectSampleSize: 25, fixes: { 'kms-key-rotation': true } } }))).toEqual({
-      audit: { maxRotationPeriodDays: 180, objectSampleSize: 25, fixes: { 's3-default-encryption-kms': false, 'kms-key-rotation': true } },
+      audit: { maxRotationPeriodDays: 180, objectSampleSize: 25, fixes: { 's3-default-encryption-kms': false, 'kms-key-rotation': true }, securityHub: false },
       problems: [],
     });
-    expect(DEFAULT_AUDIT_SETTINGS).toEqual({ maxRotationPeriodDays: 365, objectSampleSize: 0, fixes: { 's3-default-encryption-kms': false, 'kms-key-rotation': false } });
+    expect(DEFAULT_AUDIT_SETTINGS).toEqual({ maxRotationPeriodDays: 365, objectSampleSize: 0, fixes: { 's3-default-encryption-kms': false, 'kms-key-rotation': false }, securityHub: false });
+  });
+
+  it('imports into Security Hub only when POLICY.audit.securityHub is true, and refuses anything but true or false', () => {
+    expect(parseAuditSettings(JSON.stringify({ audit: { securityHub: true } }))).toEqual({ audit: { ...DEFAULT_AUDIT_SETTINGS, securityHub: true }, problems: [] });
+    expect(parseAuditSettings(JSON.stringify({ audit: { securityHub: false } }))).toEqual({ audit: DEFAULT_AUDIT_SETTINGS, problems: [] });
+    expect(parseAuditSettings(JSON.stringify({ audit: { securityHub: 'yes' } })).problems).toEqual(['POLICY.audit.securityHub must be true or false']);
+    expect(problemsOf({ POLICY: JSON.stringify({ audit: { securityHub: 'yes' } }) })).toEqual(['POLICY.audit.securityHub must be true or false']);
   });
 
   it('parsePolicy accepts the audit section without changing what it returns, and still refuses unknown fields', () => {

@@ -10,6 +10,9 @@ import { buildReport, previousOf } from '../../fixtures/whole-report.js';
 
 const run = { ...runIdentity(new Date('2026-03-02T03:00:00Z')), accountId: '123456789012', region: 'us-east-1', requiredKey: { reference: 'alias/data' } };
 const location = reportLocation('reports', 'encryption-audit/', run, run.accountId, 'us-east-1', 'aws');
+/** The HTML page in the S3 console: the link people follow from the summary. */
+const HTML_CONSOLE_URL =
+  'https://console.aws.amazon.com/s3/object/reports?region=us-east-1&prefix=encryption-audit%2F123456789012%2F2026-03-02%2Fencryption-audit-2026-03-02T030000Z.html';
 
 const finding = (resource: string, status: Finding['status'], check: keyof typeof CHECKS = 's3-default-encryption-kms', observed = 'o', severity?: Finding['severity']): Finding =>
   makeFinding(CHECKS[check], { resource, region: 'us-east-1', status, observed, expected: 'e', severity });
@@ -46,7 +49,7 @@ describe('buildAuditNotifications', () => {
       severity: 'critical',
       failing: 3,
       changes: { new: 1, changed: 1, resolved: 1, fixed: 0, unchanged: 1 },
-      report: { uri: location.uri, consoleUrl: location.consoleUrl },
+      report: { uri: location.uri, consoleUrl: location.consoleUrl, html: HTML_CONSOLE_URL },
       part: 1,
       parts: 1,
     });
@@ -61,6 +64,7 @@ describe('buildAuditNotifications', () => {
         '1 new, 1 changed, 0 fixed, 1 resolved; 3 failing in all (1 known and unchanged).',
         `Report: ${location.uri}`,
         location.consoleUrl,
+        `HTML report: ${HTML_CONSOLE_URL}`,
         '',
         'NEW (1)',
         '- [high] s3-realtime-coverage new: o',

@@ -62,10 +62,16 @@ describe('reports', () => {
       bucket: 'reports',
       jsonKey: 'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030007Z.json',
       markdownKey: 'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030007Z.md',
+      htmlKey: 'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030007Z.html',
+      ocsfKey: 'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030007Z.ocsf.jsonl',
       uri: 's3://reports/encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030007Z.json',
       consoleUrl: 'https://console.aws.amazon.com/s3/object/reports?region=us-east-1&prefix=encryption-audit%2F123456789012%2F2026-03-01%2Fencryption-audit-2026-03-01T030007Z.json',
+      htmlConsoleUrl: 'https://console.aws.amazon.com/s3/object/reports?region=us-east-1&prefix=encryption-audit%2F123456789012%2F2026-03-01%2Fencryption-audit-2026-03-01T030007Z.html',
     });
     expect(reportLocation('reports', 'a/', run, '123456789012', 'cn-north-1', 'aws-cn').consoleUrl).toMatch(/^https:\/\/console\.amazonaws\.cn\//);
+    expect(reportLocation('reports', 'a/', run, '123456789012', 'cn-north-1', 'aws-cn').htmlConsoleUrl).toBe(
+      'https://console.amazonaws.cn/s3/object/reports?region=cn-north-1&prefix=a%2F123456789012%2F2026-03-01%2Fencryption-audit-2026-03-01T030007Z.html',
+    );
     // Two accounts' reports of the same run never share a key.
     expect(reportLocation('reports', 'a/', run, '111111111111', 'us-east-1', 'aws').jsonKey).not.toBe(reportLocation('reports', 'a/', run, '222222222222', 'us-east-1', 'aws').jsonKey);
     expect(latestReportKey('encryption-audit/', '123456789012')).toBe('encryption-audit/123456789012/latest.json');
@@ -73,7 +79,7 @@ describe('reports', () => {
   });
 
   it('summarises, and reads back as the next run state', () => {
-    const findings = [finding('a', 'failed', 'o', 'critical'), finding('b', 'passed'), finding('c', 'error')];
+    const findings = [{ ...finding('a', 'failed', 'o', 'critical'), firstSeen: '2026-02-14T03:00:00.000Z' }, finding('b', 'passed'), finding('c', 'error')];
     const changes = diffFindings(findings, undefined);
     const report = buildReport({ run, findings, changes, buckets: 3, exemptBuckets: ['z', 'y'], keys: 1 });
     expect(report.summary).toEqual({
@@ -92,7 +98,18 @@ describe('reports', () => {
     expect(report.findings.map((item) => item.resource)).toEqual(['a', 'c', 'b']);
     const [a, b, c] = findings as [Finding, Finding, Finding];
     const read = readPreviousReport(JSON.stringify(report));
-    expect(read).toEqual({ kind: 'found', runId: '2026-03-01T030007Z', accountId: '123456789012', findings: [a, c, b].map(previous) });
+    // The next run reads back each finding's resource type, and its first sighting where it has one.
+    expect(read).toEqual({
+      kind: 'found',
+      runId: '2026-03-01T030007Z',
+      accountId: '123456789012',
+      startedAt: '2026-03-01T03:00:07.123Z',
+      findings: [
+        { ...previous(a), resourceType: 'AwsS3Bucket', firstSeen: '2026-02-14T03:00:00.000Z' },
+        { ...previous(c), resourceType: 'AwsS3Bucket' },
+        { ...previous(b), resourceType: 'AwsS3Bucket' },
+      ],
+    });
   });
 
   it('drops malformed findings and checks it no longer knows; refuses what is not a report', () => {
@@ -102,6 +119,13 @@ describe('reports', () => {
       findings: [previous(finding('a', 'failed')), { ...previous(finding('b', 'failed')), check: 'retired-check', id: findingId('retired-check', 'b') }, { id: 'x' }],
     });
     expect(readPreviousReport(text)).toEqual({ kind: 'found', runId: 'r', findings: [previous(finding('a', 'failed'))] });
+    // A first sighting or a resource type it cannot read is left out; so is a start that is not a time.
+    const unreadableExtras = JSON.stringify({
+      kind: 'encryption-audit-report',
+      run: { runId: 'r', startedAt: 'last night' },
+      findings: [{ ...previous(finding('a', 'failed')), firstSeen: 'yesterday', resourceType: 'AwsEc2Instance' }],
+    });
+    expect(readPreviousReport(unreadableExtras)).toEqual({ kind: 'found', runId: 'r', findings: [previous(finding('a', 'failed'))] });
     expect(readPreviousReport('{')).toEqual({ kind: 'unreadable', reason: 'the previous report is not valid JSON' });
     expect(readPreviousReport('{"kind":"other"}')).toEqual({ kind: 'unreadable', reason: 'the previous report is not an encryption-audit-report' });
   });

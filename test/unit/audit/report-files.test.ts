@@ -9,31 +9,42 @@ import { buildReportHeader, runIdentity, type AuditReport } from '../../../share
 import { CHECKS, type CheckId } from '../../../shared/audit/checks-catalogue.js';
 import { makeFinding } from '../../../shared/audit/checks/make-finding.js';
 import { FindingLedger } from '../../../shared/audit/diff-findings.js';
-import { isFailing, type Finding } from '../../../shared/audit/finding.js';
+import { isFailing, type AccountFinding, type Finding } from '../../../shared/audit/finding.js';
+import { accountHistoryEntry } from '../../../shared/audit/run-history.js';
+import { toOcsfFinding, type OcsfContext } from '../../../shared/findings-export/ocsf-finding.js';
+import { accountHtmlClosing, accountHtmlOpening, resourceBlock } from '../../../shared/report-html/render-account-html.js';
+import { CONTENT_SECURITY_POLICY } from '../../../shared/report-html/page-frame.js';
 import { renderReportMarkdown, reportJson } from '../../fixtures/whole-report.js';
 
-const finding = (check: CheckId, resource: string, status: Finding['status'], observed = 'o'): Finding =>
-  makeFinding(CHECKS[check], { resource, region: 'eu-central-1', status, observed, expected: 'e' });
+const ACCOUNT = '123456789012';
+const run = { ...runIdentity(new Date('2026-03-01T03:00:00Z')), accountId: ACCOUNT, region: 'us-east-1', requiredKey: { reference: 'alias/data', arn: 'arn:k' } };
+/** Each OCSF event's time: the run's start. */
+const OCSF_CONTEXT: OcsfContext = { partition: 'aws', time: Date.parse(run.startedAt) };
 
-const run = { ...runIdentity(new Date('2026-03-01T03:00:00Z')), accountId: '123456789012', region: 'us-east-1', requiredKey: { reference: 'alias/data', arn: 'arn:k' } };
+/** A finding as the run hands it on: with its account, and the night it was first seen (this run's start unless given). */
+const finding = (check: CheckId, resource: string, status: Finding['status'], observed = 'o', firstSeen = run.startedAt): AccountFinding => ({
+  accountId: ACCOUNT,
+  ...makeFinding(CHECKS[check], { resource, region: 'eu-central-1', status, observed, expected: 'e' }),
+  firstSeen,
+});
 
 /** Findings in the order an audit makes them: bucket by bucket, each bucket's checks in order, keys last. */
-const AUDITED: readonly Finding[] = [
-  finding('s3-default-encryption-kms', 'arn:aws:s3:::größe-bucket', 'passed', 'SSE-KMS → required key ✓'),
-  finding('s3-tls-only-policy', 'arn:aws:s3:::größe-bucket', 'failed', 'no statement denies aws:SecureTransport false — „ü“'),
+const AUDITED: readonly AccountFinding[] = [
+  finding('s3-default-encryption-kms', 'arn:aws:s3:::größe-bucket', 'passed', 'SSE-KMS → required key ✓', '2026-02-01T03:00:00.000Z'),
+  finding('s3-tls-only-policy', 'arn:aws:s3:::größe-bucket', 'failed', 'no statement denies aws:SecureTransport false — „ü“', '2026-02-01T03:00:00.000Z'),
   finding('s3-default-encryption-kms', 'arn:aws:s3:::plain-bucket', 'failed', 'rule 1: SSE-S3 (AES256)'),
   finding('s3-tls-only-policy', 'arn:aws:s3:::plain-bucket', 'passed'),
-  finding('s3-default-encryption-kms', 'arn:aws:s3:::locked-bucket', 'error', 'AccessDenied'),
+  finding('s3-default-encryption-kms', 'arn:aws:s3:::locked-bucket', 'error', 'AccessDenied', '2026-02-28T03:00:00.000Z'),
   {
     ...finding('s3-default-encryption-kms', 'arn:aws:s3:::fixed-bucket', 'fixed', 'rule 1: SSE-S3 (AES256)'),
     fix: { action: 'PutBucketEncryption', before: 'rule 1: SSE-S3 (AES256)', after: 'SSE-KMS with arn:k', outcome: 'applied' },
   },
-  finding('kms-key-rotation', 'arn:aws:kms:us-east-1:123456789012:key/k', 'failed', 'automatic rotation is off'),
-  finding('kms-key-state', 'arn:aws:kms:us-east-1:123456789012:key/k', 'passed'),
+  finding('kms-key-rotation', 'arn:aws:kms:us-east-1:123456789012:key/k', 'failed', 'automatic rotation is off', '2025-11-30T03:00:00.000Z'),
+  finding('kms-key-state', 'arn:aws:kms:us-east-1:123456789012:key/k', 'passed', 'o', '2025-11-30T03:00:00.000Z'),
 ];
 
 /** Failing first, then the others, each in the order audited: the order the report keeps. */
-const failingFirst = (findings: readonly Finding[]): Finding[] => [
+const failingFirst = (findings: readonly AccountFinding[]): AccountFinding[] => [
   ...findings.filter((item) => isFailing(item.status)),
   ...findings.filter((item) => !isFailing(item.status)),
 ];
@@ -54,8 +65,8 @@ afterEach(() => rmSync(parent, { recursive: true, force: true }));
 const spoolDirectories = (): string[] => readdirSync(parent).map((name) => join(parent, name));
 
 /** What the audit does: each finding to the ledger and to the files; then the header from the ledger. */
-const record = (spool: LocalReportSpool, findings: readonly Finding[]) => {
-  const files = new ReportFiles(spool);
+const record = (spool: LocalReportSpool, findings: readonly AccountFinding[]) => {
+  const files = new ReportFiles(spool, OCSF_CONTEXT);
   const ledger = new FindingLedger(undefined);
   for (const item of findings) {
     ledger.record(item);
@@ -149,6 +160,61 @@ describe('ReportFiles on a LocalReportSpool', () => {
     expect(markdownText.text).toBe(renderReportMarkdown({ ...header, findings: many }, changes));
     await spool.discard();
   });
+
+  it('the OCSF body is one Compliance Finding event a finding, in the order audited, each with its first sighting', async () => {
+    const spool = new LocalReportSpool({ parent });
+    const { files } = record(spool, AUDITED);
+    const ocsf = files.ocsfLines();
+    const { text, bytes } = await collect(ocsf);
+    expect(ocsf.contentLength).toBe(bytes);
+    expect(text.endsWith('\n')).toBe(true);
+    const events = text
+      .split('\n')
+      .slice(0, -1)
+      .map((line) => JSON.parse(line) as ReturnType<typeof toOcsfFinding>);
+    expect(events).toEqual(AUDITED.map((item) => JSON.parse(JSON.stringify(toOcsfFinding(item, OCSF_CONTEXT))) as unknown));
+    expect(events.map((event) => event.finding_info.uid)).toEqual(AUDITED.map((item) => item.id));
+    expect(events.map((event) => [event.class_uid, event.cloud.account.uid, event.time])).toEqual(AUDITED.map(() => [2003, ACCOUNT, Date.parse('2026-03-01T03:00:00Z')]));
+    // Seen on an earlier night: an update; first seen tonight: created.
+    expect(events.map((event) => [event.activity_name, event.finding_info.first_seen_time])).toEqual([
+      ['Update', Date.parse('2026-02-01T03:00:00Z')],
+      ['Update', Date.parse('2026-02-01T03:00:00Z')],
+      ['Create', Date.parse('2026-03-01T03:00:00Z')],
+      ['Create', Date.parse('2026-03-01T03:00:00Z')],
+      ['Update', Date.parse('2026-02-28T03:00:00Z')],
+      ['Create', Date.parse('2026-03-01T03:00:00Z')],
+      ['Update', Date.parse('2025-11-30T03:00:00Z')],
+      ['Update', Date.parse('2025-11-30T03:00:00Z')],
+    ]);
+    await spool.discard();
+  });
+
+  it('the HTML body is one self-contained page: a block a resource, resources with a failure first, then the fixes and the exempt buckets', async () => {
+    const spool = new LocalReportSpool({ parent });
+    const { files, header, changes, counts } = record(spool, AUDITED);
+    const trend = [accountHistoryEntry(run, counts)];
+    const fixes = AUDITED.filter((item) => item.fix);
+    const page = files.html(header, changes, trend, fixes);
+    const { text, bytes } = await collect(page);
+    expect(page.contentLength).toBe(bytes);
+    expect(bytes).toBeGreaterThan(text.length);
+    const of = (resource: string) => AUDITED.filter((item) => item.resource === resource);
+    // Buckets as they were audited, the key (gathered until the scan ends) after them; the resource without a failure last.
+    expect(text).toBe(
+      accountHtmlOpening(header, changes, trend) +
+        ['arn:aws:s3:::größe-bucket', 'arn:aws:s3:::plain-bucket', 'arn:aws:s3:::locked-bucket', 'arn:aws:kms:us-east-1:123456789012:key/k', 'arn:aws:s3:::fixed-bucket']
+          .map((resource) => resourceBlock(of(resource)))
+          .join('') +
+        accountHtmlClosing(fixes, ['scratch']),
+    );
+    expect(text.startsWith('<!doctype html>\n')).toBe(true);
+    expect(text.endsWith('</html>\n')).toBe(true);
+    // Nothing on the page may load or run: the policy comes first, its quotes escaped in the attribute.
+    expect(text).toContain(`<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY.replaceAll("'", '&#39;')}">`);
+    expect(text).not.toMatch(/<script/i);
+    expect(text.match(/<details class="resource"/g)).toHaveLength(5);
+    await spool.discard();
+  });
 });
 
 describe('LocalReportSpool', () => {
@@ -162,7 +228,19 @@ describe('LocalReportSpool', () => {
     const { files, header } = record(spool, AUDITED);
     await collect(files.json(header));
     const written = readdirSync(directory as string);
-    expect(written.sort()).toEqual(['findings-failing.jsonl', 'findings-other.jsonl', 'rows-failing-kms-key-rotation.md', 'rows-failing-s3-default-encryption-kms.md', 'rows-failing-s3-tls-only-policy.md', 'rows-other-kms-key-state.md', 'rows-other-s3-default-encryption-kms.md', 'rows-other-s3-tls-only-policy.md']);
+    expect(written.sort()).toEqual([
+      'findings-failing.jsonl',
+      'findings-other.jsonl',
+      'findings.ocsf.jsonl',
+      'resources-failing.html',
+      'resources-other.html',
+      'rows-failing-kms-key-rotation.md',
+      'rows-failing-s3-default-encryption-kms.md',
+      'rows-failing-s3-tls-only-policy.md',
+      'rows-other-kms-key-state.md',
+      'rows-other-s3-default-encryption-kms.md',
+      'rows-other-s3-tls-only-policy.md',
+    ]);
     for (const name of written) expect((statSync(join(directory as string, name)).mode & 0o777).toString(8)).toBe('600');
 
     await spool.discard();

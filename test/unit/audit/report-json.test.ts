@@ -20,13 +20,22 @@ const finding = (resource: string, status: Finding['status'], observed = 'o', op
 
 const run = { ...runIdentity(new Date('2026-03-01T03:00:00Z')), accountId: '123456789012', region: 'us-east-1', requiredKey: { reference: 'alias/data', arn: 'arn:k' } };
 
+/** As the run writes them: each finding with the night it was first seen. */
 const FINDINGS = [
-  finding('arn:aws:s3:::passing', 'passed'),
+  { ...finding('arn:aws:s3:::passing', 'passed'), firstSeen: '2026-01-10T03:00:00.000Z' },
   // Text that would end a line, a list or the document if it were not escaped.
-  finding('arn:aws:s3:::tricky', 'failed', 'statement "x",\n]}\r\n{"kind":"encryption-audit-report"},', { severity: 'critical' }),
-  finding('arn:aws:s3:::bücket→', 'error', 'zugriff verweigert — ü → ✓ \u2028 next', { check: 's3-tls-only-policy' }),
-  finding('arn:aws:kms:us-east-1:123456789012:key/k', 'fixed', 'rotation was off', { check: 'kms-key-rotation' }),
+  { ...finding('arn:aws:s3:::tricky', 'failed', 'statement "x",\n]}\r\n{"kind":"encryption-audit-report"},', { severity: 'critical' }), firstSeen: '2026-02-20T03:00:00.000Z' },
+  { ...finding('arn:aws:s3:::bücket→', 'error', 'zugriff verweigert — ü → ✓ \u2028 next', { check: 's3-tls-only-policy' }), firstSeen: '2026-03-01T03:00:00.000Z' },
+  { ...finding('arn:aws:kms:us-east-1:123456789012:key/k', 'fixed', 'rotation was off', { check: 'kms-key-rotation' }), firstSeen: '2025-12-31T03:00:00.000Z' },
 ];
+
+/** What the next night reads back of a finding: what a report keeps, with its resource type and first sighting. */
+const readBack = (item: Finding): PreviousFinding => ({ ...previous(item), resourceType: item.resourceType, ...(item.firstSeen ? { firstSeen: item.firstSeen } : {}) });
+
+/** A report as an earlier version wrote it: its findings carried no first sighting. */
+const withoutFirstSeen = (report: AuditReport): AuditReport => ({ ...report, findings: report.findings.map(({ firstSeen: _dropped, ...rest }) => rest) });
+
+const FOUND = { kind: 'found', runId: '2026-03-01T030000Z', accountId: '123456789012', startedAt: '2026-03-01T03:00:00.000Z' };
 
 const reportOf = (findings: readonly Finding[]): AuditReport =>
   buildReport({ run, findings, changes: diffFindings(findings, undefined), buckets: 3, exemptBuckets: ['scratch'], keys: 1 });
@@ -56,23 +65,30 @@ describe('reportJson', () => {
     const report = reportOf([]);
     const text = reportJson(report);
     expect(JSON.parse(text)).toEqual(report);
-    await expect(scan(text)).resolves.toEqual({ result: { kind: 'found', runId: '2026-03-01T030000Z', accountId: '123456789012' }, findings: [] });
+    await expect(scan(text)).resolves.toEqual({ result: FOUND, findings: [] });
   });
 });
 
 describe('scanPreviousReport', () => {
-  it('reads back every finding of the layout reportJson writes, in order, with the run id', async () => {
+  it('reads back every finding of the layout reportJson writes, in order, with the run id and when the run started', async () => {
     const report = reportOf(FINDINGS);
     const { result, findings } = await scan(reportJson(report));
-    expect(result).toEqual({ kind: 'found', runId: '2026-03-01T030000Z', accountId: '123456789012' });
-    expect(findings).toEqual(report.findings.map(previous));
+    expect(result).toEqual(FOUND);
+    expect(findings).toEqual(report.findings.map(readBack));
+    expect(findings.map((item) => [item.resource, item.resourceType, item.firstSeen])).toEqual([
+      ['arn:aws:s3:::tricky', 'AwsS3Bucket', '2026-02-20T03:00:00.000Z'],
+      ['arn:aws:s3:::bücket→', 'AwsS3Bucket', '2026-03-01T03:00:00.000Z'],
+      ['arn:aws:s3:::passing', 'AwsS3Bucket', '2026-01-10T03:00:00.000Z'],
+      ['arn:aws:kms:us-east-1:123456789012:key/k', 'AwsKmsKey', '2025-12-31T03:00:00.000Z'],
+    ]);
   });
 
-  it('still reads a report an earlier version pretty-printed', async () => {
-    const report = reportOf(FINDINGS);
+  it('still reads a report an earlier version pretty-printed, whose findings carry no first sighting', async () => {
+    const report = withoutFirstSeen(reportOf(FINDINGS));
     const { result, findings } = await scan(JSON.stringify(report, null, 2));
-    expect(result).toEqual({ kind: 'found', runId: '2026-03-01T030000Z', accountId: '123456789012' });
-    expect(findings).toEqual(report.findings.map(previous));
+    expect(result).toEqual(FOUND);
+    expect(findings).toEqual(report.findings.map((item) => ({ ...previous(item), resourceType: item.resourceType })));
+    expect(findings.some((item) => 'firstSeen' in item)).toBe(false);
     // And one written on a single line.
     await expect(scan(JSON.stringify(report))).resolves.toEqual({ result, findings });
   });
@@ -83,9 +99,13 @@ describe('scanPreviousReport', () => {
     const header: Record<string, unknown> = { ...buildReportHeader({ run, counts: countFindings([known]), changes: diffFindings([known], undefined), buckets: 1, exemptBuckets: [], keys: 0 }) };
     delete header['run'];
     const lines = [`${JSON.stringify(header).slice(0, -1)},`, '"findings":[', `${JSON.stringify(known)},`, `${JSON.stringify(retired)},`, `${JSON.stringify({ id: 'x' })},`, JSON.stringify({ ...known, status: 'odd' }), ']}'];
-    await expect(scan(lines.join('\n'))).resolves.toEqual({ result: { kind: 'found', runId: 'unknown' }, findings: [previous(known)] });
+    await expect(scan(lines.join('\n'))).resolves.toEqual({ result: { kind: 'found', runId: 'unknown' }, findings: [readBack(known)] });
     const pretty = JSON.stringify({ kind: 'encryption-audit-report', run: { runId: 'r' }, findings: [known, retired, { id: 'x' }] }, null, 2);
-    await expect(scan(pretty)).resolves.toEqual({ result: { kind: 'found', runId: 'r' }, findings: [previous(known)] });
+    await expect(scan(pretty)).resolves.toEqual({ result: { kind: 'found', runId: 'r' }, findings: [readBack(known)] });
+    // A first sighting, a resource type or a start it cannot read is left out, not guessed.
+    const odd = { ...known, firstSeen: 'a while ago', resourceType: 'AwsEc2Instance' };
+    const oddLines = [`${JSON.stringify({ kind: 'encryption-audit-report', run: { runId: 'r', startedAt: 'last night' } }).slice(0, -1)},`, '"findings":[', JSON.stringify(odd), ']}'];
+    await expect(scan(oddLines.join('\n'))).resolves.toEqual({ result: { kind: 'found', runId: 'r' }, findings: [previous(known)] });
   });
 
   describe('says why a report cannot be read', () => {
@@ -120,7 +140,7 @@ describe('buildReportHeader', () => {
       finding('info', 'informational', 'o', { check: 's3-object-sample' }),
     ];
     const changes = diffFindings(now, before.map(previous));
-    const location = { bucket: 'reports', jsonKey: 'a.json', markdownKey: 'a.md', uri: 's3://reports/a.json', consoleUrl: 'https://console/a' };
+    const location = { bucket: 'reports', jsonKey: 'a.json', markdownKey: 'a.md', htmlKey: 'a.html', ocsfKey: 'a.ocsf.jsonl', uri: 's3://reports/a.json', consoleUrl: 'https://console/a', htmlConsoleUrl: 'https://console/a.html' };
     const header = buildReportHeader({ run, location, counts: countFindings(now), changes, buckets: 4, exemptBuckets: ['z-scratch', 'a-scratch'], keys: 2 });
     expect(header).toEqual({
       kind: 'encryption-audit-report',

@@ -123,6 +123,7 @@ const silentRecorder = (findings: AccountFinding[] = []): AuditRecorder => ({
   reportNotWritten: (what, error) => {
     throw new Error(`${what} not written: ${String(error)}`);
   },
+  securityHubImported: () => undefined,
   runCompleted: () => undefined,
 });
 
@@ -216,7 +217,98 @@ describe('auditAccount per account, into one reports bucket', () => {
     expect(published).toEqual([]);
     expect(outcome).toMatchObject({ accountId: ALPHA, notifications: 0, report: expect.stringContaining(`/${ALPHA}/2026-03-01/`) });
     expect([...store.objects.keys()].some((key) => key.endsWith('latest.json'))).toBe(false);
-    expect([...store.kmsKeys.values()]).toEqual([REPORTS_KEY, REPORTS_KEY]);
+    // The four reports and the run history, each under the reports key, with its content type.
+    const dated = `encryption-audit/${ALPHA}/2026-03-01/encryption-audit-2026-03-01T030000Z`;
+    const history = `encryption-audit/${ALPHA}/history.jsonl`;
+    expect(Object.fromEntries(store.kmsKeys)).toEqual({
+      [`${dated}.json`]: REPORTS_KEY,
+      [`${dated}.md`]: REPORTS_KEY,
+      [`${dated}.html`]: REPORTS_KEY,
+      [`${dated}.ocsf.jsonl`]: REPORTS_KEY,
+      [history]: REPORTS_KEY,
+    });
+    expect(Object.fromEntries(store.contentTypes)).toEqual({
+      [`${dated}.json`]: 'application/json',
+      [`${dated}.md`]: 'text/markdown; charset=utf-8',
+      [`${dated}.html`]: 'text/html; charset=utf-8',
+      [`${dated}.ocsf.jsonl`]: 'application/x-ndjson',
+      [history]: 'application/x-ndjson',
+    });
+    // The history is written once the reports are.
+    expect(store.events.map((event) => event.key).slice(0, 4).sort()).toEqual([`${dated}.html`, `${dated}.json`, `${dated}.md`, `${dated}.ocsf.jsonl`]);
+    expect(store.events.slice(4)).toEqual([{ kind: 'write', key: history }]);
+    expect((store.objects.get(history) ?? '').split('\n').map((line) => (line === '' ? line : (JSON.parse(line) as unknown)))).toEqual([
+      {
+        kind: 'encryption-audit-run',
+        runId: '2026-03-01T030000Z',
+        startedAt: '2026-03-01T03:00:00.000Z',
+        scope: 'account',
+        accountId: ALPHA,
+        findings: 9,
+        byStatus: { failed: 2, error: 0, fixed: 0, passed: 7, informational: 0 },
+        failingBySeverity: { critical: 0, high: 0, medium: 2, low: 0, informational: 0 },
+        byCheck: {
+          'kms-key-role-separation': { findings: 1, failing: 0 },
+          'kms-key-rotation': { findings: 1, failing: 0 },
+          'kms-key-state': { findings: 1, failing: 0 },
+          's3-bucket-key-enabled': { findings: 1, failing: 0 },
+          's3-default-encryption-kms': { findings: 1, failing: 0 },
+          's3-policy-denies-wrong-key': { findings: 1, failing: 1 },
+          's3-realtime-coverage': { findings: 1, failing: 0 },
+          's3-sse-c-blocked': { findings: 1, failing: 0 },
+          's3-tls-only-policy': { findings: 1, failing: 1 },
+        },
+        byAccount: { [ALPHA]: { findings: 9, failing: 2 } },
+      },
+      '',
+    ]);
+    expect(outcome.findings).toEqual({ failed: 2, error: 0, fixed: 0, passed: 7, informational: 0 });
+    // One OCSF event a finding of the report; the page is self-contained.
+    const report = JSON.parse(store.objects.get(`${dated}.json`) ?? '{}') as AuditReport;
+    const events = (store.objects.get(`${dated}.ocsf.jsonl`) ?? '').split('\n');
+    expect(events.pop()).toBe('');
+    expect(events.map((line) => (JSON.parse(line) as { finding_info: { uid: string } }).finding_info.uid).sort()).toEqual(report.findings.map((finding) => finding.id).sort());
+    expect(events).toHaveLength(9);
+    const page = store.objects.get(`${dated}.html`) ?? '';
+    expect(page.startsWith('<!doctype html>\n')).toBe(true);
+    expect(page).toContain(`Account <code>${ALPHA}</code>`);
+    expect(page).not.toMatch(/<script/i);
+  });
+
+  it('each finding keeps the night it was first seen: from the previous report, else from when that report’s run started, else tonight', async () => {
+    const store = new MemoryReportStore();
+    const published: Notification[] = [];
+    const night = (day: number) => new Date(`2026-03-0${day}T03:00:00Z`);
+    const reportOf = (day: number): AuditReport => JSON.parse(store.objects.get(`encryption-audit/${ALPHA}/2026-03-0${day}/encryption-audit-2026-03-0${day}T030000Z.json`) ?? '{}') as AuditReport;
+    const firstSeen = (report: AuditReport) => report.findings.map((finding) => [finding.id, finding.firstSeen]);
+
+    await auditAccount(auditDeps(alpha(), store, published), night(1));
+    expect(reportOf(1).findings).toHaveLength(9);
+    expect(firstSeen(reportOf(1))).toEqual(reportOf(1).findings.map((finding) => [finding.id, '2026-03-01T03:00:00.000Z']));
+
+    // Carried from the previous report's same finding.
+    await auditAccount(auditDeps(alpha(), store, published), night(2));
+    expect(reportOf(2).run.startedAt).toBe('2026-03-02T03:00:00.000Z');
+    expect(firstSeen(reportOf(2))).toEqual(reportOf(1).findings.map((finding) => [finding.id, '2026-03-01T03:00:00.000Z']));
+
+    // The state as an earlier version wrote it (no first sightings), and a bucket created since.
+    const latestKey = `encryption-audit/${ALPHA}/latest.json`;
+    const latest = JSON.parse(store.objects.get(latestKey) ?? '{}') as AuditReport;
+    store.objects.set(latestKey, JSON.stringify({ ...latest, findings: latest.findings.map(({ firstSeen: _dropped, ...rest }) => rest) }, null, 2));
+    const grown = new FakeAccount(
+      ALPHA,
+      [
+        { name: 'alpha-data', region: 'us-east-1', encryption: kmsDefault(`arn:aws:kms:us-east-1:${ALPHA}:key/a-required`) },
+        { name: 'alpha-new', region: 'us-east-1', encryption: kmsDefault(`arn:aws:kms:us-east-1:${ALPHA}:key/a-required`) },
+      ],
+      { 'alias/data': `arn:aws:kms:us-east-1:${ALPHA}:key/a-required` },
+    );
+    await auditAccount(auditDeps(grown, store, published), night(3));
+    const third = reportOf(3);
+    const known = new Set(latest.findings.map((finding) => finding.id));
+    expect(third.findings.filter((finding) => known.has(finding.id))).toHaveLength(9);
+    expect(third.findings.filter((finding) => !known.has(finding.id)).map((finding) => finding.resource)).toEqual(Array.from({ length: 6 }, () => 'arn:aws:s3:::alpha-new'));
+    expect(firstSeen(third)).toEqual(third.findings.map((finding) => [finding.id, known.has(finding.id) ? '2026-03-02T03:00:00.000Z' : '2026-03-03T03:00:00.000Z']));
   });
 
   it('compares with the state kept before reports were filed per account only when that state is the same account’s', async () => {

@@ -35,6 +35,9 @@ const RUN = { runId: '2026-03-01T030000Z', runDate: '2026-03-01', startedAt: '20
 const RESULT_KEY = (accountId: string) => `encryption-audit/organization/2026-03-01/2026-03-01T030000Z/accounts/${accountId}.json`;
 const REPORT_JSON = `encryption-audit/111111111111/2026-03-01/encryption-audit-2026-03-01T030000Z.json`;
 const REPORT_MD = `encryption-audit/111111111111/2026-03-01/encryption-audit-2026-03-01T030000Z.md`;
+const REPORT_HTML = `encryption-audit/111111111111/2026-03-01/encryption-audit-2026-03-01T030000Z.html`;
+const REPORT_OCSF = `encryption-audit/111111111111/2026-03-01/encryption-audit-2026-03-01T030000Z.ocsf.jsonl`;
+const HISTORY = 'encryption-audit/111111111111/history.jsonl';
 
 /** Alpha's buckets: one where its member stack runs (notifying its enforcer), one in a region without it. */
 const ALPHA_BUCKETS: FakeBucket[] = [
@@ -100,9 +103,36 @@ describe('auditMember', () => {
     expect(report.summary).toMatchObject({ buckets: 2, keys: 2, findings: 19, byStatus: { failed: 7, passed: 12 }, changes: { new: 7 } });
     expect(report.run).toMatchObject({ ...RUN, accountId: ALPHA.accountId, region: 'us-east-1' });
     expect(new Set(report.findings.map((finding) => (finding as AccountFinding).accountId))).toEqual(new Set([ALPHA.accountId]));
-    // The report and its result, each under the reports bucket's key; no latest.json: the merge saves the state after it announced.
-    expect(store.keys()).toEqual([REPORT_JSON, REPORT_MD, RESULT_KEY(ALPHA.accountId)].sort());
-    expect(Object.fromEntries(store.kmsKeys)).toEqual({ [REPORT_JSON]: REPORTS_KEY, [REPORT_MD]: REPORTS_KEY, [RESULT_KEY(ALPHA.accountId)]: REPORTS_KEY });
+    // The reports, the account's run history and its result, each under the reports bucket's key; no
+    // latest.json: the merge saves the state after it announced.
+    expect(store.keys()).toEqual([REPORT_HTML, REPORT_JSON, REPORT_MD, REPORT_OCSF, HISTORY, RESULT_KEY(ALPHA.accountId)]);
+    expect(Object.fromEntries(store.kmsKeys)).toEqual({
+      [REPORT_JSON]: REPORTS_KEY,
+      [REPORT_MD]: REPORTS_KEY,
+      [REPORT_HTML]: REPORTS_KEY,
+      [REPORT_OCSF]: REPORTS_KEY,
+      [HISTORY]: REPORTS_KEY,
+      [RESULT_KEY(ALPHA.accountId)]: REPORTS_KEY,
+    });
+    expect(Object.fromEntries(store.contentTypes)).toEqual({
+      [REPORT_JSON]: 'application/json',
+      [REPORT_MD]: 'text/markdown; charset=utf-8',
+      [REPORT_HTML]: 'text/html; charset=utf-8',
+      [REPORT_OCSF]: 'application/x-ndjson',
+      [HISTORY]: 'application/x-ndjson',
+      [RESULT_KEY(ALPHA.accountId)]: 'application/json',
+    });
+    // One OCSF event a finding of the report, each naming the member account; one history entry, this run's.
+    const events = (store.objects.get(REPORT_OCSF) ?? '').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { finding_info: { uid: string }; cloud: { account: { uid: string } } });
+    expect(events.map((event) => event.finding_info.uid).sort()).toEqual(report.findings.map((finding) => finding.id).sort());
+    expect(new Set(events.map((event) => event.cloud.account.uid))).toEqual(new Set([ALPHA.accountId]));
+    const history = (store.objects.get(HISTORY) ?? '').split('\n');
+    expect(history.pop()).toBe('');
+    expect(history.map((line) => JSON.parse(line) as unknown)).toEqual([
+      expect.objectContaining({ kind: 'encryption-audit-run', runId: RUN.runId, startedAt: RUN.startedAt, scope: 'account', accountId: ALPHA.accountId, findings: 19, byStatus: { failed: 7, error: 0, fixed: 0, passed: 12, informational: 0 } }),
+    ]);
+    // A first night: every finding was first seen as this run started.
+    expect(new Set(report.findings.map((finding) => finding.firstSeen))).toEqual(new Set([RUN.startedAt]));
     expect(parseAccountResult(store.objects.get(RESULT_KEY(ALPHA.accountId)) ?? '')).toEqual(result);
     expect(sns.commandCalls(PublishCommand)).toEqual([]);
     expect(closed.get(ALPHA.accountId)).toBe(1);

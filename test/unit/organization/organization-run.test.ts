@@ -22,6 +22,7 @@ describe('organizationRunLayout', () => {
       mapResultsPrefix: 'encryption-audit/organization/2026-11-22/2026-11-22T030000Z/map-results',
       reportJsonKey: 'encryption-audit/organization/2026-11-22/2026-11-22T030000Z/organization-audit-2026-11-22T030000Z.json',
       reportMarkdownKey: 'encryption-audit/organization/2026-11-22/2026-11-22T030000Z/organization-audit-2026-11-22T030000Z.md',
+      reportHtmlKey: 'encryption-audit/organization/2026-11-22/2026-11-22T030000Z/organization-audit-2026-11-22T030000Z.html',
     });
   });
 

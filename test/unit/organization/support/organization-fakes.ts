@@ -69,6 +69,7 @@ export const silentAuditRecorder = (): AuditRecorder => ({
   reportNotWritten: (what, error) => {
     throw new Error(`${what} not written: ${String(error)}`);
   },
+  securityHubImported: () => undefined,
   runCompleted: () => undefined,
 });
 
@@ -197,7 +198,7 @@ export const writeAccountReport = async (
   });
   const spool = openSpool();
   try {
-    const files = new ReportFiles(spool);
+    const files = new ReportFiles(spool, { partition: 'aws', time: 0 });
     input.findings.forEach((finding) => files.add(finding));
     await store.write({ key: location.jsonKey, ...files.json(header), contentType: 'application/json', kmsKeyArn: REPORTS_KEY });
   } finally {

@@ -1,0 +1,38 @@
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReportStore, StoredReport } from '../shared/ports/report-store.js';
+
+/**
+ * The run's report store, which also writes one HTML page — the one `--html FILE` asks for — to a
+ * local file as it is stored: the page is the one the run files, byte for byte.
+ */
+export class HtmlCopyStore implements ReportStore {
+  private copied: string | undefined;
+
+  constructor(
+    private readonly inner: ReportStore,
+    private readonly isWanted: (key: string) => boolean,
+    private readonly file: string,
+  ) {}
+
+  /** The key of the page written to the file, once it was. */
+  get copiedKey(): string | undefined {
+    return this.copied;
+  }
+
+  readLines(key: string): Promise<AsyncIterable<string> | undefined> {
+    return this.inner.readLines(key);
+  }
+
+  async write(report: StoredReport): Promise<void> {
+    await this.inner.write(report);
+    if (!this.isWanted(report.key)) return;
+    await pipeline(Readable.from(report.body(), { objectMode: false }), createWriteStream(this.file, { mode: 0o644 }));
+    this.copied = report.key;
+  }
+
+  copy(fromKey: string, toKey: string, kmsKeyArn: string): Promise<void> {
+    return this.inner.copy(fromKey, toKey, kmsKeyArn);
+  }
+}
