@@ -1,4 +1,5 @@
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { posix } from 'node:path';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditStateMachineDefinition } from '../../infra/organization/audit-state-machine.mjs';
 import { latestReportKey } from '../../shared/audit/audit-report.js';
@@ -8,9 +9,12 @@ import { organizationRun, organizationRunLayout } from '../../shared/organizatio
 import type { AccountLine, OrganizationSummary } from '../../shared/organization/organization-tally.js';
 import { PAYLOAD_LIMIT_BYTES, runStateMachine, StatesError, type RunResult, type TraceEntry } from '../../tooling/state-machine-driver.mjs';
 import { motoClients, type MotoClients } from './support/moto-clients.js';
-import { startMotoServer, TEST_ACCOUNT, type MotoServer } from './support/moto-server.js';
+import { startMotoServer, TEST_ACCOUNT, TEST_REGION, type MotoServer } from './support/moto-server.js';
 import { addCentralResources, buildOrganization, REPORTS_PREFIX, resourceOwner, type CentralResources, type EstateAccount, type OrganizationEstate } from './support/organization-estate.js';
 import { functionError, organizationFunctionEnvironment, startOrganizationFunctions, type Invoke, type OrganizationFunctions } from './support/organization-functions.js';
+import { accountRowsOf, contentSecurityPolicyOf, skippedAccountsOf } from './support/organization-page.js';
+import { securityHubFindingsIn } from './support/organization-security-hub.js';
+import { messageFor, startSnsPublishRecorder, type SnsPublishRecorder } from './support/sns-publish-recorder.js';
 import { startStsFaultProxy, type StsFaultProxy } from './support/sts-fault-proxy.js';
 
 /**
@@ -19,8 +23,10 @@ import { startStsFaultProxy, type StsFaultProxy } from './support/sts-fault-prox
  * ListAccounts page): the management account, which runs the audit, and 22 members, one locked out
  * of the audit (AccessDenied on AssumeRole, at the STS fault proxy), one without its enforcer, one
  * closed. What on-call and the account owners rely on is read back from where they read it: the
- * organization report in the reports bucket, the summary on the findings topic (through a queue),
- * each account's latest.json.
+ * organization report and its page in the reports bucket, the summary on the findings topic
+ * (through a queue, and as mailed, at a recorder in front of SNS), each account's latest.json, run
+ * history and OCSF lines, and each account's own Security Hub (POLICY.audit.securityHub is on, and
+ * every account has Security Hub enabled).
  */
 const MEMBERS = 22;
 const LOCKED_OUT = 3;
@@ -30,6 +36,26 @@ const MAX_CONCURRENCY = 3;
 const STATE_MACHINE_ARN = `arn:aws:states:us-east-1:${TEST_ACCOUNT}:stateMachine:s3-encryption-enforcer-organization-audit`;
 const NIGHT = '2026-12-04T03:00:00.000Z';
 const NEXT_NIGHT = '2026-12-05T03:00:00.000Z';
+const POLICY = { audit: { securityHub: true } };
+/** The check that reports each region's import into Security Hub: about the import, so never imported. */
+const SECURITY_HUB_IMPORT = 'securityhub-import';
+/** Severities by rank: the higher the index, the worse (none shown ranks below them all). */
+const SEVERITY_RANK = ['informational', 'low', 'medium', 'high', 'critical'];
+
+/** One account's own JSON report: its header, then every finding of its run. */
+interface AccountReport {
+  run: { runId: string; accountId: string };
+  location: { jsonKey: string; htmlKey: string; ocsfKey: string };
+  findings: { id: string; check: string; status: string; resource: string; region: string; observed: string }[];
+}
+
+interface HistoryLine {
+  runId: string;
+  scope: string;
+  accountId: string;
+  findings: number;
+  accounts?: OrganizationSummary['accounts'];
+}
 
 interface OrganizationReport {
   kind: string;
@@ -65,6 +91,7 @@ const payloadsOf = (trace: readonly TraceEntry[]): { where: string; payload: unk
 describe('the organization audit state machine on the built bundles, against moto', () => {
   let moto: MotoServer;
   let proxy: StsFaultProxy;
+  let topic: SnsPublishRecorder;
   let clients: MotoClients;
   let estate: OrganizationEstate;
   let central: CentralResources;
@@ -73,11 +100,13 @@ describe('the organization audit state machine on the built bundles, against mot
   beforeAll(async () => {
     moto = await startMotoServer();
     proxy = await startStsFaultProxy(moto.endpoint);
+    topic = await startSnsPublishRecorder(moto.endpoint);
     clients = motoClients(moto.endpoint);
   });
 
   afterAll(async () => {
     clients?.destroy();
+    await topic?.stop();
     await proxy?.stop();
     await moto?.stop();
   });
@@ -85,10 +114,12 @@ describe('the organization audit state machine on the built bundles, against mot
   beforeEach(async () => {
     await moto.reset();
     proxy.clear();
-    estate = await buildOrganization(moto.endpoint, { members: MEMBERS, withoutEnforcer: [NO_ENFORCER], closed: [CLOSED] });
+    topic.clear();
+    estate = await buildOrganization(moto.endpoint, { members: MEMBERS, withoutEnforcer: [NO_ENFORCER], closed: [CLOSED], securityHub: true });
     central = await addCentralResources(clients);
     proxy.refuseAssumeRole(member(LOCKED_OUT).accountId);
-    functions = startOrganizationFunctions(organizationFunctionEnvironment(central, { moto: moto.endpoint, sts: proxy.endpoint }), { maxConcurrency: MAX_CONCURRENCY });
+    const endpoints = { moto: moto.endpoint, sts: proxy.endpoint, sns: topic.endpoint };
+    functions = startOrganizationFunctions(organizationFunctionEnvironment(central, endpoints, POLICY), { maxConcurrency: MAX_CONCURRENCY });
   });
 
   afterEach(async () => {
@@ -130,6 +161,28 @@ describe('the organization audit state machine on the built bundles, against mot
     }
   };
 
+  /** An object of the reports bucket with what its reader's browser and S3 are told about it. */
+  const objectOf = async (key: string): Promise<{ text: string; contentType?: string | undefined; encryption?: string | undefined; kmsKeyId?: string | undefined }> => {
+    const object = await clients.s3.send(new GetObjectCommand({ Bucket: central.reportsBucket, Key: key }));
+    return { text: (await object.Body?.transformToString()) ?? '', contentType: object.ContentType, encryption: object.ServerSideEncryption, kmsKeyId: object.SSEKMSKeyId };
+  };
+
+  const exists = async (key: string): Promise<boolean> => {
+    try {
+      await clients.s3.send(new HeadObjectCommand({ Bucket: central.reportsBucket, Key: key }));
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NotFound') return false;
+      throw error;
+    }
+  };
+
+  const jsonLinesOf = (text: string): unknown[] =>
+    text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as unknown);
+
   const reportOf = async (startTime: string): Promise<OrganizationReport> => {
     const key = organizationRunLayout(REPORTS_PREFIX, organizationRun(new Date(startTime))).reportJsonKey;
     const text = await readObject(key);
@@ -152,6 +205,14 @@ describe('the organization audit state machine on the built bundles, against mot
   const findingsOf = (report: OrganizationReport, check: string, resource: string): AccountFinding[] =>
     report.findings.filter((finding) => finding.check === check && finding.resource === resource);
   const audited = (): EstateAccount[] => estate.accounts.filter((account) => account !== member(LOCKED_OUT) && !account.closed);
+
+  /** An audited account's own JSON report, where its line in the organization report says it is. */
+  const accountReportOf = async (report: OrganizationReport, account: EstateAccount): Promise<AccountReport> => {
+    const uri = lineOf(report, account)?.report ?? '';
+    const prefix = `s3://${central.reportsBucket}/`;
+    if (!uri.startsWith(prefix)) throw new Error(`${account.name} has no report in ${central.reportsBucket}: ${uri}`);
+    return JSON.parse(await objectOf(uri.slice(prefix.length)).then((object) => object.text)) as AccountReport;
+  };
 
   it('reports every account — audited, not audited with its reason, skipped — each finding in its own account, one summary, and the state saved only by the merge', async () => {
     let latestBeforeMerge: string[] | undefined;
@@ -224,6 +285,97 @@ describe('the organization audit state machine on the built bundles, against mot
     }
   });
 
+  it('puts each account’s findings in its own Security Hub and as OCSF beside its report, and gives on-call one page that links every audited account’s own', async () => {
+    await runAudit(NIGHT);
+    const report = await reportOf(NIGHT);
+    const run = organizationRun(new Date(NIGHT));
+    const reports = new Map<string, AccountReport>();
+    for (const account of audited()) reports.set(account.accountId, await accountReportOf(report, account));
+
+    // Security Hub of each account holds that account's findings, and only those: imported as that
+    // account (the member role's session; the management account's own credentials at home), in
+    // each finding's region. The locked-out and the closed account hold none.
+    for (const account of estate.accounts) {
+      const own = reports.get(account.accountId);
+      const exported = (own?.findings ?? []).filter((finding) => finding.check !== SECURITY_HUB_IMPORT);
+      const regions = [...new Set([TEST_REGION, ...exported.map((finding) => finding.region || TEST_REGION)])].sort();
+      const importedIds: string[] = [];
+      for (const region of regions) {
+        for (const finding of await securityHubFindingsIn(moto.endpoint, account.accountId, region)) {
+          const where = `${account.name} ${region} ${finding.Id}`;
+          expect(finding, where).toMatchObject({ AwsAccountId: account.accountId, ProductArn: `arn:aws:securityhub:${region}:${account.accountId}:product/${account.accountId}/default` });
+          const resource = finding.Resources?.[0];
+          expect(resourceOwner(estate, resource?.Id ?? '', { [central.reportsBucket]: TEST_ACCOUNT }), where).toBe(account.accountId);
+          // The finding of the report it stands for: same resource, same region.
+          const reported = exported.find((candidate) => candidate.id === finding.Id);
+          expect(reported, where).toBeDefined();
+          expect([resource?.Id, reported?.region || TEST_REGION], where).toEqual([reported?.resource, region]);
+          importedIds.push(finding.Id ?? '');
+        }
+      }
+      expect(importedIds.sort(), account.name).toEqual(exported.map((finding) => finding.id).sort());
+      if (!own) continue;
+      expect(exported.length, account.name).toBeGreaterThan(0);
+      // The report says what went in, region by region.
+      expect(own.findings.filter((finding) => finding.check === SECURITY_HUB_IMPORT), account.name).toEqual(
+        regions.map((region) =>
+          expect.objectContaining({ status: 'passed', region, resource: `arn:aws:securityhub:${region}:${account.accountId}:hub/default`, observed: `${exported.filter((finding) => (finding.region || TEST_REGION) === region).length} imported` }),
+        ),
+      );
+    }
+    expect(reports.has(member(LOCKED_OUT).accountId) || reports.has(member(CLOSED).accountId)).toBe(false);
+
+    // OCSF beside each JSON report: a line per finding of the report, each naming the account.
+    for (const account of audited()) {
+      const own = reports.get(account.accountId) as AccountReport;
+      expect(own.location.ocsfKey, account.name).toBe(own.location.jsonKey.replace(/\.json$/, '.ocsf.jsonl'));
+      const ocsf = await objectOf(own.location.ocsfKey);
+      expect({ contentType: ocsf.contentType, encryption: ocsf.encryption, key: ocsf.kmsKeyId }, account.name).toEqual({ contentType: 'application/x-ndjson', encryption: 'aws:kms', key: central.reportsKeyArn });
+      const events = jsonLinesOf(ocsf.text) as { finding_info?: { uid?: string }; cloud?: { account?: { uid?: string } } }[];
+      expect(events.map((event) => event.finding_info?.uid).sort(), account.name).toEqual(own.findings.map((finding) => finding.id).sort());
+      for (const event of events) expect(event.cloud?.account?.uid, `${account.name} ${event.finding_info?.uid}`).toBe(account.accountId);
+    }
+
+    // The organization's page: under the reports key, nothing that could run, a row per account in
+    // scope, the one nobody could audit first, then the worst.
+    const pageKey = organizationRunLayout(REPORTS_PREFIX, run).reportHtmlKey;
+    expect(pageKey).toBe(`${REPORTS_PREFIX}organization/${run.runDate}/${run.runId}/organization-audit-${run.runId}.html`);
+    const page = await objectOf(pageKey);
+    expect({ contentType: page.contentType, encryption: page.encryption, key: page.kmsKeyId }).toEqual({ contentType: 'text/html; charset=utf-8', encryption: 'aws:kms', key: central.reportsKeyArn });
+    expect(page.text).not.toMatch(/<script/i);
+    expect(contentSecurityPolicyOf(page.text)).toMatch(/^default-src 'none'/);
+    const rows = accountRowsOf(page.text);
+    const inScope = estate.accounts.filter((account) => !account.closed);
+    expect(rows.map((row) => row.accountId).sort()).toEqual(inScope.map((account) => account.accountId).sort());
+    expect(skippedAccountsOf(page.text)).toEqual([member(CLOSED).accountId]);
+    expect(rows[0]).toEqual(expect.objectContaining({ accountId: member(LOCKED_OUT).accountId, status: 'not audited', href: undefined }));
+    const rank = (row: (typeof rows)[number]): [number, number] => [SEVERITY_RANK.indexOf(row.worst ?? ''), row.failing ?? 0];
+    for (const [index, row] of rows.entries()) {
+      if (index === 0) continue;
+      expect(row.status, row.accountId).toBe('audited');
+      expect(row.failing, row.accountId).toBe(report.accounts.find((line) => line.accountId === row.accountId)?.failing);
+      const previous = rows[index - 1] as (typeof rows)[number];
+      if (previous.status !== 'audited') continue;
+      const [above, below] = [rank(previous), rank(row)];
+      expect(above[0] > below[0] || (above[0] === below[0] && above[1] >= below[1]), `${previous.accountId} ${JSON.stringify(above)} above ${row.accountId} ${JSON.stringify(below)}`).toBe(true);
+    }
+
+    // Each audited account's row links to that account's own page of this run, which is there.
+    for (const row of rows.slice(1)) {
+      const href = row.href ?? '';
+      expect(href, row.accountId).not.toMatch(/^([a-z][a-z0-9+.-]*:|\/)/i);
+      const target = posix.join(posix.dirname(pageKey), href);
+      expect(target, row.accountId).toBe(`${REPORTS_PREFIX}${row.accountId}/${run.runDate}/encryption-audit-${run.runId}.html`);
+      expect(await exists(target), target).toBe(true);
+    }
+
+    // On-call's mail names the page, in the console.
+    const published = topic.published.filter((publish) => publish.topicArn === central.topicArn);
+    expect(published).toHaveLength(1);
+    const pageInConsole = `https://console.aws.amazon.com/s3/object/${central.reportsBucket}?region=${TEST_REGION}&prefix=${encodeURIComponent(pageKey)}`;
+    for (const protocol of ['email', 'default']) expect(messageFor(published[0] as (typeof published)[number], protocol).split('\n'), protocol).toContain(`HTML report: ${pageInConsole}`);
+  });
+
   // Two nights of 23 accounts: longer than the tier's default 60 s allows on a loaded machine.
   it('the next night pages only for the locked-out account: nothing else is new', { timeout: 120_000 }, async () => {
     await runAudit(NIGHT);
@@ -244,6 +396,26 @@ describe('the organization audit state machine on the built bundles, against mot
     expect(summary.document.changes).toEqual([]);
     const latest = JSON.parse((await readObject(latestReportKey(REPORTS_PREFIX, member(0).accountId))) ?? 'null') as { run?: { runDate?: string } } | null;
     expect(latest?.run?.runDate ?? JSON.stringify(latest).slice(0, 200)).toBe('2026-12-05');
+
+    // A line a night in the organization's history, and in each audited account's own.
+    const runIds = [NIGHT, NEXT_NIGHT].map((night) => organizationRun(new Date(night)).runId);
+    const organizationHistory = await objectOf(`${REPORTS_PREFIX}organization/history.jsonl`);
+    expect({ contentType: organizationHistory.contentType, encryption: organizationHistory.encryption }).toEqual({ contentType: 'application/x-ndjson', encryption: 'aws:kms' });
+    const nights = jsonLinesOf(organizationHistory.text) as HistoryLine[];
+    expect(nights.map((line) => [line.runId, line.scope, line.accountId])).toEqual(runIds.map((runId) => [runId, 'organization', TEST_ACCOUNT]));
+    for (const line of nights) expect(line.accounts, line.runId).toEqual({ listed: MEMBERS + 1, audited: MEMBERS - 1, notAudited: 1, skipped: 1 });
+    expect(nights[1]?.findings).toBe(report.summary.findings);
+    for (const account of audited()) {
+      const own = jsonLinesOf((await objectOf(`${REPORTS_PREFIX}${account.accountId}/history.jsonl`)).text) as HistoryLine[];
+      expect(own.map((line) => [line.runId, line.scope, line.accountId]), account.name).toEqual(runIds.map((runId) => [runId, 'account', account.accountId]));
+    }
+    for (const account of [member(LOCKED_OUT), member(CLOSED)]) expect(await exists(`${REPORTS_PREFIX}${account.accountId}/history.jsonl`), account.name).toBe(false);
+
+    // A member's Security Hub holds each finding once, updated by the second night, first seen on the first.
+    const second = await accountReportOf(report, member(0));
+    const hub = await securityHubFindingsIn(moto.endpoint, member(0).accountId, TEST_REGION);
+    expect(hub.map((finding) => finding.Id).sort()).toEqual(second.findings.filter((finding) => finding.check !== SECURITY_HUB_IMPORT).map((finding) => finding.id).sort());
+    for (const finding of hub) expect(finding, finding.Id).toMatchObject({ AwsAccountId: member(0).accountId, CreatedAt: NIGHT, UpdatedAt: NEXT_NIGHT, RecordState: 'ACTIVE' });
   });
 
   it('records a child whose audit timed out, crashed or was lost as not audited, with the reason, and retries Lambda’s throttling', async () => {

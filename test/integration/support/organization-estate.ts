@@ -1,6 +1,7 @@
 import { CreateAliasCommand, CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CloseAccountCommand, CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutBucketNotificationConfigurationCommand, PutBucketPolicyCommand, S3Client, type ServerSideEncryptionRule } from '@aws-sdk/client-s3';
+import { EnableSecurityHubCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -19,7 +20,7 @@ import { createTestQueue, type TestQueue } from './sqs-queue.js';
  * (moto gives such keys the role's account): its own KMS key behind `alias/data`, an enforcer
  * queue, a bucket default-encrypted under its key and (unless the estate is compliant) one with no
  * default, both notifying the queue, and the member template's SSM parameter naming the queue —
- * except where a member is made without its enforcer.
+ * except where a member is made without its enforcer — and, when asked, Security Hub CSPM enabled.
  */
 export const REQUIRED_ALIAS = 'alias/data';
 export const REPORTS_PREFIX = 'encryption-audit/';
@@ -70,6 +71,12 @@ export interface EstateOptions {
   readonly accounts?: 'mixed' | 'compliant';
   /** Without buckets, each account holds only its key (default: with). */
   readonly buckets?: boolean;
+  /**
+   * Security Hub CSPM enabled in each account's home region (default: not). moto imports findings
+   * into a Security Hub that was never enabled; AWS refuses them, so an estate that expects imports
+   * enables it, as each account's owner would.
+   */
+  readonly securityHub?: boolean;
 }
 
 type Credentials = AwsCredentialIdentity;
@@ -110,6 +117,7 @@ interface AccountPlan {
   readonly closed: boolean;
   readonly compliant: boolean;
   readonly buckets: boolean;
+  readonly securityHub: boolean;
 }
 
 const equipAccount = async (
@@ -122,6 +130,7 @@ const equipAccount = async (
   const s3 = new S3Client(config);
   const sqs = new SQSClient(config);
   const ssm = new SSMClient(config);
+  const securityHub = new SecurityHubClient(config);
   try {
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: `data key of ${account.name}` }));
     const keyArn = KeyMetadata?.Arn;
@@ -158,6 +167,7 @@ const equipAccount = async (
       };
       await ssm.send(new PutParameterCommand({ Name: DEFAULT_MEMBER_PARAMETER_NAME, Type: 'String', Value: JSON.stringify(value) }));
     }
+    if (account.securityHub) await securityHub.send(new EnableSecurityHubCommand({}));
     return {
       accountId: account.accountId,
       name: account.name,
@@ -169,7 +179,7 @@ const equipAccount = async (
       closed: account.closed,
     };
   } finally {
-    for (const client of [kms, s3, sqs, ssm]) client.destroy();
+    for (const client of [kms, s3, sqs, ssm, securityHub]) client.destroy();
   }
 };
 
@@ -196,6 +206,7 @@ export const buildOrganization = async (endpoint: string, options: EstateOptions
   const sts = new STSClient(config);
   const compliant = options.accounts === 'compliant';
   const buckets = options.buckets ?? true;
+  const securityHub = options.securityHub ?? false;
   try {
     await organizations.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
     const created: AccountPlan[] = [];
@@ -205,16 +216,34 @@ export const buildOrganization = async (endpoint: string, options: EstateOptions
       const { CreateAccountStatus } = await organizations.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@example.com` }));
       const accountId = CreateAccountStatus?.AccountId;
       if (!accountId) throw new Error(`CreateAccount ${name} returned no account id`);
-      created.push({ accountId, name, enforcer: !options.withoutEnforcer?.includes(index), closed: options.closed?.includes(index) ?? false, compliant, buckets });
+      created.push({ accountId, name, enforcer: !options.withoutEnforcer?.includes(index), closed: options.closed?.includes(index) ?? false, compliant, buckets, securityHub });
     }
 
-    const management = await equipAccount(endpoint, { accountId: TEST_ACCOUNT, name: 'master', enforcer: true, closed: false, compliant, buckets });
+    const management = await equipAccount(endpoint, { accountId: TEST_ACCOUNT, name: 'master', enforcer: true, closed: false, compliant, buckets, securityHub });
     const members = await mapLimited(created, 8, async (member) => equipAccount(endpoint, member, await credentialsIn(sts, member.accountId)));
     for (const member of members.filter((account) => account.closed)) await organizations.send(new CloseAccountCommand({ AccountId: member.accountId }));
 
     return { management, members, accounts: [management, ...members] };
   } finally {
     organizations.destroy();
+    sts.destroy();
+  }
+};
+
+export type AccountClientConfig = Omit<ReturnType<typeof motoClientConfig>, 'credentials'> & { readonly credentials: Credentials };
+
+/**
+ * Client settings that act in one account of the estate, as its owner would: the management
+ * account's own credentials, a member's from AssumeRole into it (straight to moto, never through a
+ * proxy that may refuse the audit's role).
+ */
+export const accountClientConfig = async (endpoint: string, accountId: string): Promise<AccountClientConfig> => {
+  const config = motoClientConfig(endpoint);
+  if (accountId === TEST_ACCOUNT) return config;
+  const sts = new STSClient(config);
+  try {
+    return { ...config, credentials: await credentialsIn(sts, accountId) };
+  } finally {
     sts.destroy();
   }
 };
@@ -241,13 +270,14 @@ export const addCentralResources = async (clients: MotoClients): Promise<Central
 };
 
 /**
- * The account a finding's resource belongs to, known from the resource alone: a key's ARN names
- * its account, an account resource is the account, and each bucket of the estate carries its
- * account's id (`others` names the buckets that do not, with their account).
+ * The account a finding's resource belongs to, known from the resource alone: an ARN with an
+ * account field (a key, a Security Hub hub) names its account, an account resource is the account,
+ * and each bucket of the estate carries its account's id (`others` names the buckets that do not,
+ * with their account).
  */
 export const resourceOwner = (estate: OrganizationEstate, resource: string, others: Readonly<Record<string, string>> = {}): string | undefined => {
-  const key = /^arn:aws:kms:[a-z0-9-]+:(\d{12}):key\//.exec(resource);
-  if (key) return key[1];
+  const owned = /^arn:aws:(?:kms|securityhub):[a-z0-9-]+:(\d{12}):(?:key|hub)\//.exec(resource);
+  if (owned) return owned[1];
   const account = /^AWS::::Account:(\d{12})$/.exec(resource);
   if (account) return account[1];
   const bucket = /^arn:aws:s3:::(.+)$/.exec(resource)?.[1];

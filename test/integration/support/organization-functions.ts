@@ -30,10 +30,19 @@ export interface OrganizationFunctions {
   stop(): Promise<void>;
 }
 
-/** The environment the central stack gives all three functions, on moto, with STS behind `endpoints.sts`. */
-export const organizationFunctionEnvironment = (central: CentralResources, endpoints: { readonly moto: string; readonly sts: string }): Record<string, string> => ({
+/**
+ * The environment the central stack gives all three functions, on moto, with STS behind
+ * `endpoints.sts` (and SNS behind `endpoints.sns`, when given); `policy` is the stack's POLICY.
+ */
+export const organizationFunctionEnvironment = (
+  central: CentralResources,
+  endpoints: { readonly moto: string; readonly sts: string; readonly sns?: string | undefined },
+  policy?: unknown,
+): Record<string, string> => ({
   ...motoEnvironment(endpoints.moto),
   AWS_ENDPOINT_URL_STS: endpoints.sts,
+  ...(endpoints.sns === undefined ? {} : { AWS_ENDPOINT_URL_SNS: endpoints.sns }),
+  ...(policy === undefined ? {} : { POLICY: JSON.stringify(policy) }),
   REQUIRED_KMS_KEY: REQUIRED_ALIAS,
   FINDINGS_TOPIC_ARN: central.topicArn,
   REPORTS_BUCKET: central.reportsBucket,
