@@ -28,6 +28,7 @@ import {
   READ_KEY_METADATA_BY_IAM,
   ROLE_NAME,
   RUNTIME,
+  SECURITY_HUB_IMPORT_STATEMENTS,
   SERVICE,
   SHARED_PARAMETERS,
   ACCOUNT_ROOT,
@@ -198,6 +199,7 @@ const parameters = () => ({
   KeyRotationPeriodInDays: SHARED_PARAMETERS.KeyRotationPeriodInDays,
   AllowAuditFixes: SHARED_PARAMETERS.AllowAuditFixes,
   AllowAuditObjectSample: SHARED_PARAMETERS.AllowAuditObjectSample,
+  AllowSecurityHubImport: SHARED_PARAMETERS.AllowSecurityHubImport,
 });
 
 /** @param {string} description @param {unknown[]} statements */
@@ -604,7 +606,8 @@ const roles = () => ({
       },
     },
   ),
-  // The audit's optional fixes and object sample in this account, as in the member template.
+  // The audit's optional fixes, object sample and Security Hub CSPM import in this account, as in
+  // the member template: this account is audited with this role's own credentials.
   AuditFixesPolicy: {
     Type: 'AWS::IAM::RolePolicy',
     Condition: 'AuditFixesAllowed',
@@ -617,6 +620,15 @@ const roles = () => ({
       RoleName: ref('AuditMemberRole'),
       PolicyName: 'audit-encryption-object-sample',
       PolicyDocument: { Version: '2012-10-17', Statement: cloneJson(AUDIT_OBJECT_SAMPLE_STATEMENTS) },
+    },
+  },
+  AuditSecurityHubPolicy: {
+    Type: 'AWS::IAM::RolePolicy',
+    Condition: 'SecurityHubImportAllowed',
+    Properties: {
+      RoleName: ref('AuditMemberRole'),
+      PolicyName: 'audit-encryption-security-hub',
+      PolicyDocument: { Version: '2012-10-17', Statement: cloneJson(SECURITY_HUB_IMPORT_STATEMENTS) },
     },
   },
 });
@@ -727,6 +739,7 @@ export const centralTemplate = ({ version }) => {
       HasFindingsEmail: { 'Fn::Not': [{ 'Fn::Equals': [ref('FindingsEmail'), ''] }] },
       AuditFixesAllowed: { 'Fn::Equals': [ref('AllowAuditFixes'), 'true'] },
       AuditObjectSampleAllowed: { 'Fn::Equals': [ref('AllowAuditObjectSample'), 'true'] },
+      SecurityHubImportAllowed: { 'Fn::Equals': [ref('AllowSecurityHubImport'), 'true'] },
     },
     Resources: /** @type {Record<string, Resource>} */ ({ ...keys(), ...findings(), ...reportsBucket(), ...roles(), ...functions(version), ...stateMachine() }),
     Outputs: {

@@ -11,8 +11,8 @@
 //   - alarms forwarded to the central alarm event bus: a CloudWatch alarm can notify a topic of
 //     another account, but only one in its own region (docs/ORGANIZATION.md, "Alarms");
 //   - the read-only audit role the central audit assumes, created in PrimaryRegion only (IAM is
-//     global: a named role in two regions of one account collides), with the fix and object-sample
-//     permissions as separate, switched-off policies;
+//     global: a named role in two regions of one account collides), with the fix, object-sample
+//     and Security Hub CSPM import permissions as separate, switched-off policies;
 //   - an SSM parameter per region telling the central audit which key, queue and function this
 //     region's enforcer uses.
 // Anything in the packaged template that is neither kept nor dropped on purpose stops the
@@ -26,6 +26,7 @@ import {
   HANDLER,
   MEMBER_KEY_ALIAS,
   ROLE_NAME,
+  SECURITY_HUB_IMPORT_STATEMENTS,
   SERVICE,
   SHARED_PARAMETERS,
   cloneJson,
@@ -80,6 +81,7 @@ export const DROPPED_RESOURCES = [
   'AuditEncryptionRole',
   'AuditObjectSamplePolicy',
   'AuditFixesPolicy',
+  'AuditSecurityHubPolicy',
   'ReportsBucket',
   'ReportsBucketPolicy',
   'FindingsTopicKey',
@@ -96,7 +98,7 @@ const KEPT_PARAMETERS = ['ExistingKmsKeyArn', 'EnforcementMode', 'Policy', 'Prio
  * refuses a key policy that would lock its creator out. Administration is delegated to IAM in the
  * member account instead (AWS's default key policy), where SCPs can restrict it.
  */
-const DROPPED_PARAMETERS = ['KeyAdministratorArns', 'FindingsEmail', 'AuditSchedule', 'AuditFixes', 'AuditObjectSample', 'ReportRetentionDays'];
+const DROPPED_PARAMETERS = ['KeyAdministratorArns', 'FindingsEmail', 'AuditSchedule', 'AuditFixes', 'AuditObjectSample', 'AuditSecurityHub', 'ReportRetentionDays'];
 const KEPT_CONDITIONS = ['CreateEnforcementKey', 'PriorVersionDeletionAllowed', 'S3NotificationsAllowed'];
 const KEPT_OUTPUTS = ['RequiredKmsKeyArn', 'EnforcerQueueArn', 'EnforcerQueueUrl', 'EnforcerDeadLetterQueueUrl', 'ObjectCreatedRuleArn'];
 
@@ -235,6 +237,7 @@ const parameters = () => ({
   MemberParameterName: SHARED_PARAMETERS.MemberParameterName,
   AllowAuditFixes: SHARED_PARAMETERS.AllowAuditFixes,
   AllowAuditObjectSample: SHARED_PARAMETERS.AllowAuditObjectSample,
+  AllowSecurityHubImport: SHARED_PARAMETERS.AllowSecurityHubImport,
 });
 
 /** @param {string} version */
@@ -338,6 +341,17 @@ const addedResources = (version) => ({
       PolicyDocument: { Version: '2012-10-17', Statement: clone(AUDIT_OBJECT_SAMPLE_STATEMENTS) },
     },
   },
+  // The audit imports each account's findings through that account's role: Security Hub CSPM
+  // accepts findings of an account only from the account itself.
+  AuditSecurityHubPolicy: {
+    Type: 'AWS::IAM::RolePolicy',
+    Condition: 'SecurityHubImportAllowed',
+    Properties: {
+      RoleName: { Ref: 'AuditRole' },
+      PolicyName: 'audit-encryption-security-hub',
+      PolicyDocument: { Version: '2012-10-17', Statement: clone(SECURITY_HUB_IMPORT_STATEMENTS) },
+    },
+  },
 });
 
 /**
@@ -389,10 +403,11 @@ export const memberTemplate = (packaged, { version }) => {
     Description: `S3 encryption enforcer ${version}, organization member: re-encrypts new objects of this account and region under the required key, and lets the organization audit read its configuration.`,
     Parameters: { ...parameters(), ...select(packaged.Parameters, KEPT_PARAMETERS, DROPPED_PARAMETERS, 'parameters') },
     Conditions: {
-      ...select(packaged.Conditions, KEPT_CONDITIONS, ['HasFindingsEmail', 'AuditFixesEnabled', 'AuditObjectSampleEnabled'], 'conditions'),
+      ...select(packaged.Conditions, KEPT_CONDITIONS, ['HasFindingsEmail', 'AuditFixesEnabled', 'AuditObjectSampleEnabled', 'AuditSecurityHubEnabled'], 'conditions'),
       IsPrimaryRegion: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'PrimaryRegion' }] },
       AuditFixesAllowed: { 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { 'Fn::Equals': [{ Ref: 'AllowAuditFixes' }, 'true'] }] },
       AuditObjectSampleAllowed: { 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { 'Fn::Equals': [{ Ref: 'AllowAuditObjectSample' }, 'true'] }] },
+      SecurityHubImportAllowed: { 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { 'Fn::Equals': [{ Ref: 'AllowSecurityHubImport' }, 'true'] }] },
     },
     Resources: resources,
     Outputs: {

@@ -92,6 +92,12 @@ export const SHARED_PARAMETERS = {
     AllowedValues: ['false', 'true'],
     Description: 'Grant the audit s3:GetObject (HeadObject) on every bucket, for POLICY.audit.objectSampleSize.',
   },
+  AllowSecurityHubImport: {
+    Type: 'String',
+    Default: 'false',
+    AllowedValues: ['false', 'true'],
+    Description: "Grant the audit securityhub:BatchImportFindings to each account's own default Security Hub CSPM product, to import that account's findings there; POLICY.audit.securityHub must also be true.",
+  },
   KeyRotationPeriodInDays: {
     Type: 'Number',
     Default: 365,
@@ -157,6 +163,21 @@ export const AUDIT_FIX_STATEMENTS = [
 /** Today's AuditObjectSamplePolicy. HeadObject reads metadata, never the object's data. */
 export const AUDIT_OBJECT_SAMPLE_STATEMENTS = [
   { Sid: 'HeadObjectsInEveryBucket', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::*/*' } },
+];
+
+/**
+ * Today's AuditSecurityHubPolicy. The resource of BatchImportFindings is the product ARN the
+ * findings name: the account's own default product, in any region (each finding goes to its
+ * region). Security Hub CSPM takes findings of an account only from that account, so the grant
+ * belongs to the role that audits it.
+ */
+export const SECURITY_HUB_IMPORT_STATEMENTS = [
+  {
+    Sid: 'ImportFindingsIntoSecurityHub',
+    Effect: 'Allow',
+    Action: 'securityhub:BatchImportFindings',
+    Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:product/${AWS::AccountId}/default' },
+  },
 ];
 
 /** Today's key administration actions (infra/resources/kms.yml): no kms:CreateGrant, no use. */

@@ -230,6 +230,22 @@ describe('the audit role', () => {
     ]);
   });
 
+  it('may import findings into Security Hub CSPM, as this account\'s own default product only, only when AuditSecurityHub is "true"', () => {
+    const importFindings: PolicyStatement = {
+      Sid: 'ImportFindingsIntoSecurityHub',
+      Effect: 'Allow',
+      Action: 'securityhub:BatchImportFindings',
+      Resource: sub('arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:product/${AWS::AccountId}/default'),
+    };
+    expect(template.Parameters['AuditSecurityHub']).toMatchObject({ Default: 'false', AllowedValues: ['false', 'true'] });
+    expect(template.Conditions['AuditSecurityHubEnabled']).toEqual({ 'Fn::Equals': [{ Ref: 'AuditSecurityHub' }, 'true'] });
+    expect(conditionalGrant(ROLES.audit, 'AuditSecurityHubEnabled')?.statements).toEqual([importFindings]);
+    // No other statement of any role names a Security Hub action: never securityhub:*, never Resource '*'.
+    const securityHub = everyIdentityStatement().filter(({ statement }) => actionsOf(statement).some((action) => action.startsWith('securityhub:')));
+    expect(securityHub).toEqual([{ role: ROLES.audit, policyName: 'audit-encryption-security-hub', statement: importFindings }]);
+    expect(everyIdentityStatement().flatMap(({ statement }) => actionsOf(statement))).not.toContain('securityhub:*');
+  });
+
   it('is never granted a cryptographic use of keys other than the required one', () => {
     const kmsUse = baseStatements(ROLES.audit).filter((statement) => actionsOf(statement).some((action) => /^kms:(Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/.test(action)));
     expect(kmsUse.map((statement) => statement.Resource)).toEqual([REQUIRED_KEY_ARN, getAtt('FindingsTopicKey')]);

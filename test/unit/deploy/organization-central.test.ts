@@ -13,6 +13,7 @@ import {
   AUDIT_FIX_STATEMENTS,
   AUDIT_OBJECT_SAMPLE_STATEMENTS,
   NO_RESOURCE_SCOPE,
+  SECURITY_HUB_IMPORT_STATEMENTS,
   ORGANIZATION_ONLY,
   VERSION,
   VIA_S3,
@@ -66,6 +67,7 @@ describe('parameters', () => {
         'AccountIds',
         'AllowAuditFixes',
         'AllowAuditObjectSample',
+        'AllowSecurityHubImport',
         'ArtifactsBucketPrefix',
         'AuditConcurrency',
         'AuditRegions',
@@ -270,6 +272,16 @@ describe('the audit-member function role (the members\' AuditorRoleArn)', () => 
     expect(template.Conditions['AuditObjectSampleAllowed']).toEqual({ 'Fn::Equals': [ref('AllowAuditObjectSample'), 'true'] });
     expect(template.Parameters['AllowAuditFixes']).toMatchObject({ Default: 'false' });
     expect(template.Parameters['AllowAuditObjectSample']).toMatchObject({ Default: 'false' });
+  });
+
+  it('may import this account\'s findings into Security Hub CSPM, as its own default product only, only when AllowSecurityHubImport is "true"', () => {
+    const grants = grantsOfRole(template, ROLES.audit).filter((candidate) => candidate.condition === 'SecurityHubImportAllowed');
+    expect(grants.map(({ statements }) => statements)).toEqual([SECURITY_HUB_IMPORT_STATEMENTS]);
+    expect(template.Conditions['SecurityHubImportAllowed']).toEqual({ 'Fn::Equals': [ref('AllowSecurityHubImport'), 'true'] });
+    expect(template.Parameters['AllowSecurityHubImport']).toMatchObject({ Default: 'false', AllowedValues: ['false', 'true'] });
+    // No other statement of any role names a Security Hub action: never securityhub:*, never Resource '*'.
+    const securityHub = everyIdentityStatement().filter(({ statement }) => actionsOf(statement).some((action) => action.startsWith('securityhub:')));
+    expect(securityHub).toEqual(SECURITY_HUB_IMPORT_STATEMENTS.map((statement) => ({ role: ROLES.audit, statement })));
   });
 });
 

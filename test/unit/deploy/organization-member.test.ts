@@ -19,6 +19,7 @@ import {
   ACCOUNT_ROOT,
   AUDIT_FIX_STATEMENTS,
   AUDIT_OBJECT_SAMPLE_STATEMENTS,
+  SECURITY_HUB_IMPORT_STATEMENTS,
   VERSION,
   allowedBy,
   asTemplate,
@@ -80,13 +81,14 @@ describe("today's enforce path, derived from the packaged stack", () => {
         'AuditRole',
         'AuditFixesPolicy',
         'AuditObjectSamplePolicy',
+        'AuditSecurityHubPolicy',
       ].sort(),
     );
     for (const dropped of DROPPED_RESOURCES) expect(source.Resources[dropped], dropped).toBeDefined();
     expect(Object.keys(source.Resources).filter((id) => !(id in template.Resources) || DROPPED_RESOURCES.includes(id)).sort()).toEqual([...DROPPED_RESOURCES].sort());
-    // Two of today's audit policies come back under their names, attached to the member's audit role.
+    // Three of today's audit policies come back under their names, attached to the member's audit role.
     const recreated = DROPPED_RESOURCES.filter((id) => id in template.Resources);
-    expect(recreated).toEqual(['AuditObjectSamplePolicy', 'AuditFixesPolicy']);
+    expect(recreated).toEqual(['AuditObjectSamplePolicy', 'AuditFixesPolicy', 'AuditSecurityHubPolicy']);
     for (const id of recreated) expect(resource(template, id).Properties['RoleName']).toEqual(ref('AuditRole'));
   });
 
@@ -240,6 +242,22 @@ describe('the audit role', () => {
     expect(roleStatements('AuditRole', 'AuditObjectSampleAllowed')).toEqual(AUDIT_OBJECT_SAMPLE_STATEMENTS);
   });
 
+  it('may import findings into Security Hub CSPM, as the account\'s own default product only, only when AllowSecurityHubImport is "true"', () => {
+    expect(template.Parameters['AllowSecurityHubImport']).toMatchObject({ Default: 'false', AllowedValues: ['false', 'true'] });
+    expect(template.Conditions['SecurityHubImportAllowed']).toEqual({ 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { 'Fn::Equals': [ref('AllowSecurityHubImport'), 'true'] }] });
+    expect(roleStatements('AuditRole', 'SecurityHubImportAllowed')).toEqual(SECURITY_HUB_IMPORT_STATEMENTS);
+    // The same grant as today's single-account AuditSecurityHubPolicy.
+    expect(grantsOfRole(source, 'AuditEncryptionRole').filter((grant) => grant.condition === 'AuditSecurityHubEnabled').map(({ statements }) => statements)).toEqual([
+      SECURITY_HUB_IMPORT_STATEMENTS,
+    ]);
+    // No other statement of any role names a Security Hub action: never securityhub:*, never Resource '*'.
+    const securityHub = resourcesOfType(template, 'AWS::IAM::Role')
+      .flatMap(([role]) => grantsOfRole(template, role))
+      .flatMap(({ statements }) => statements)
+      .filter((statement) => actionsOf(statement).some((action) => action.startsWith('securityhub:')));
+    expect(securityHub).toEqual(SECURITY_HUB_IMPORT_STATEMENTS);
+  });
+
   it('has the name and parameter name the central audit expects by default', () => {
     expect(template.Parameters['AuditRoleName']?.['Default']).toBe(central.Parameters['MemberRoleName']?.['Default']);
     expect(template.Parameters['MemberParameterName']).toEqual(central.Parameters['MemberParameterName']);
@@ -306,6 +324,7 @@ describe('parameters and outputs', () => {
         'AllowAuditFixes',
         'AllowAuditObjectSample',
         'AllowS3Notifications',
+        'AllowSecurityHubImport',
         'ArtifactsBucketPrefix',
         'AuditRoleName',
         'AuditorRoleArn',

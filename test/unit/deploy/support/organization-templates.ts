@@ -72,6 +72,16 @@ export const AUDIT_OBJECT_SAMPLE_STATEMENTS: PolicyStatement[] = [
   { Sid: 'HeadObjectsInEveryBucket', Effect: 'Allow', Action: 's3:GetObject', Resource: sub('arn:${AWS::Partition}:s3:::*/*') },
 ];
 
+/** The account's own default product, in any region: the resource BatchImportFindings is authorized on. */
+export const SECURITY_HUB_IMPORT_STATEMENTS: PolicyStatement[] = [
+  {
+    Sid: 'ImportFindingsIntoSecurityHub',
+    Effect: 'Allow',
+    Action: 'securityhub:BatchImportFindings',
+    Resource: sub('arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:product/${AWS::AccountId}/default'),
+  },
+];
+
 /** Whether a string matches a CloudFormation parameter's AllowedPattern (anchored, as CloudFormation does). */
 export const allowedBy = (parameter: Readonly<Record<string, unknown>> | undefined, value: string): boolean =>
   new RegExp(`^(?:${String(parameter?.['AllowedPattern'])})$`).test(value);
