@@ -23,6 +23,20 @@ export interface PreviousFinding {
 /** 48 bits of the SHA-256 of a finding id: exact in a number, and unique among millions of ids. */
 export const idDigest = (id: string): number => createHash('sha256').update(id).digest().readUIntBE(0, 6);
 
+/** The position of `value` among the first `size` entries of ascending `values`, or -1. */
+export const sortedIndexOf = (values: Float64Array, size: number, value: number): number => {
+  let low = 0;
+  let high = size - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const found = values[middle] as number;
+    if (found === value) return middle;
+    if (found < value) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+};
+
 /** Status, severity and observation in 32 bits: equal digests mean nothing changed worth paging. */
 export const stateDigest = (finding: Pick<PreviousFinding, 'status' | 'severity' | 'observed'>): number =>
   createHash('sha256').update(`${finding.status}\u0000${finding.severity}\u0000${finding.observed}`).digest().readUInt32BE(0);
@@ -110,16 +124,7 @@ export class PreviousFailures {
 
   /** The position of the failure with this id digest, or -1. */
   indexOf(digest: number): number {
-    let low = 0;
-    let high = this.size - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const value = this.ids[middle] as number;
-      if (value === digest) return middle;
-      if (value < digest) low = middle + 1;
-      else high = middle - 1;
-    }
-    return -1;
+    return sortedIndexOf(this.ids, this.size, digest);
   }
 
   idAt(index: number): number {

@@ -1,5 +1,4 @@
-import type { PreviousFinding } from './diff-findings.js';
-import { idDigest } from './diff-findings.js';
+import { idDigest, sortedIndexOf, type PreviousFinding } from './diff-findings.js';
 
 /**
  * Every finding the previous run reported, passing or not, with when each was first seen: what a
@@ -54,16 +53,7 @@ export class PreviousSightings {
   }
 
   private indexOf(digest: number): number {
-    let low = 0;
-    let high = this.size - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const value = this.ids[middle] as number;
-      if (value === digest) return middle;
-      if (value < digest) low = middle + 1;
-      else high = middle - 1;
-    }
-    return -1;
+    return sortedIndexOf(this.ids, this.size, digest);
   }
 
   /** Marks the finding as reported again and returns when it was first seen, or undefined for a new one. */
