@@ -363,8 +363,11 @@ describe('audit-encryption bundle against moto', () => {
     expect(rowStatuses.lastIndexOf('failed')).toBeLessThan(rowStatuses.indexOf('passed'));
     const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: 'audit-reports' }));
     expect(Contents.map((object) => object.Key).sort()).toEqual([
+      'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030000Z.html',
       'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030000Z.json',
       'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030000Z.md',
+      'encryption-audit/123456789012/2026-03-01/encryption-audit-2026-03-01T030000Z.ocsf.jsonl',
+      'encryption-audit/123456789012/history.jsonl',
       'encryption-audit/123456789012/latest.json',
     ]);
   });
