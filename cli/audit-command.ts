@@ -7,7 +7,8 @@ import { S3ReportStore } from '../shared/adapters/s3-report-store.js';
 import { SnsNotificationPublisher } from '../shared/adapters/sns-notification-publisher.js';
 import { compareFindings, isFailing, SEVERITIES, type Finding } from '../shared/audit/finding.js';
 import { fixRecordOf } from '../shared/audit/plan-fixes.js';
-import { createRegionalKmsClients, createRegionalS3Clients, createRegionalSecurityHubClients, createSnsClient } from '../shared/aws/aws-clients.js';
+import { createRegionalKmsClients, createRegionalS3Clients, createSnsClient } from '../shared/aws/aws-clients.js';
+import { securityHubImporter } from '../shared/aws/security-hub-importer.js';
 import { loadAuditConfig, type AuditRunSettings } from '../shared/config/audit-config.js';
 import { NO_FIXES } from '../shared/config/parse-policy.js';
 import type { Notification, NotificationPublisher } from '../shared/ports/notification-publisher.js';
@@ -204,6 +205,7 @@ export const auditCommand: Command = {
     const s3In = createRegionalS3Clients(config.aws);
     const kmsIn = createRegionalKmsClients(config.aws);
     const sns = topicArn ? createSnsClient(config.aws, topicArn) : undefined;
+    const securityHub = securityHubImporter(config.aws);
     const warn = (line: string): void => {
       io.stderr.write(`enforcer audit: ${line}\n`);
     };
@@ -221,7 +223,7 @@ export const auditCommand: Command = {
             },
           };
       // The CLI audits the account its credentials belong to, and keeps reports there.
-      const clients: AccountClients = { s3In, kmsIn, securityHubIn: createRegionalSecurityHubClients(config.aws) };
+      const clients: AccountClients = { s3In, kmsIn, securityHub };
       const bucketStore = config.reportsBucket ? new S3ReportStore(s3In(home), config.reportsBucket, accountId) : undefined;
       const innerStore = localDirectory ? new DirectoryReportStore(localDirectory) : bucketStore;
       const htmlCopy = htmlFile && innerStore ? new HtmlCopyStore(innerStore, isAccountPage, htmlFile) : undefined;
@@ -267,6 +269,7 @@ export const auditCommand: Command = {
       return failing.length > 0 ? EXIT.findings : EXIT.compliant;
     } finally {
       sns?.destroy();
+      securityHub.destroy();
       if (localDirectory) await rm(localDirectory, { recursive: true, force: true });
     }
   },

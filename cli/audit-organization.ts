@@ -15,11 +15,11 @@ import {
   CLIENT_SETTINGS,
   createRegionalKmsClients,
   createRegionalS3Clients,
-  createRegionalSecurityHubClients,
   createRegionalSsmClients,
   createSnsClient,
   createStsClient,
 } from '../shared/aws/aws-clients.js';
+import { securityHubImporter } from '../shared/aws/security-hub-importer.js';
 import { loadOrganizationAuditConfig, type OrganizationAuditConfig } from '../shared/config/organization-config.js';
 import { NO_FIXES } from '../shared/config/parse-policy.js';
 import { partitionOf } from '../shared/core/key-reference.js';
@@ -123,7 +123,7 @@ export const runOrganizationAudit = async (env: Record<string, string | undefine
   };
   const { aws } = config.audit;
   const home = aws.region;
-  const caller = { s3In: createRegionalS3Clients(aws), kmsIn: createRegionalKmsClients(aws), ssmIn: createRegionalSsmClients(aws), securityHubIn: createRegionalSecurityHubClients(aws) };
+  const caller = { s3In: createRegionalS3Clients(aws), kmsIn: createRegionalKmsClients(aws), ssmIn: createRegionalSsmClients(aws), securityHub: securityHubImporter(aws) };
   const sts = createStsClient(aws);
   const organizations = new OrganizationsClient({ region: home, ...CLIENT_SETTINGS, maxAttempts: 1 });
   const sns = options.publish && config.findingsTopicArn ? createSnsClient(aws, config.findingsTopicArn) : undefined;
@@ -229,6 +229,7 @@ export const runOrganizationAudit = async (env: Record<string, string | undefine
   } finally {
     sns?.destroy();
     sts.destroy();
+    caller.securityHub.destroy();
     organizations.destroy();
     if (localDirectory) await rm(localDirectory, { recursive: true, force: true });
   }

@@ -16,6 +16,7 @@ import type { AccountFinding, Finding, FindingStatus } from '../../shared/audit/
 import { PreviousSightings } from '../../shared/audit/previous-sightings.js';
 import { accountHistoryEntry, accountHistoryKey, historyText, readHistory, withRun, type RunHistoryEntry } from '../../shared/audit/run-history.js';
 import { partitionOf } from '../../shared/core/key-reference.js';
+import { drawTrend } from '../../shared/report-html/draw-trend.js';
 import type { FindingChanges } from '../../shared/audit/diff-findings.js';
 import type { RegionImportOutcome } from '../../shared/findings-export/security-hub-export.js';
 import type { FindingsImporter } from '../../shared/ports/findings-importer.js';
@@ -363,10 +364,11 @@ const complete = async (deps: AuditRunDependencies, scanned: AccountScan, record
       const { store } = deps.reports;
       // The trend shows this run too; a history that could not be read shows this run alone.
       const trend = withRun(history.kind === 'read' ? history.entries : [], historyEntry);
+      const trendMarkup = await drawTrend(trend);
       const bodies = [
         { key: location.jsonKey, ...files.json(header), contentType: 'application/json' },
         { key: location.markdownKey, ...files.markdown(header, changes, counts, withFixes), contentType: 'text/markdown; charset=utf-8' },
-        { key: location.htmlKey, ...files.html(header, changes, trend, withFixes), contentType: 'text/html; charset=utf-8' },
+        { key: location.htmlKey, ...files.html(header, changes, trendMarkup, withFixes), contentType: 'text/html; charset=utf-8' },
         { key: location.ocsfKey, ...files.ocsfLines(), contentType: 'application/x-ndjson' },
       ];
       const written = await Promise.allSettled(bodies.map((body) => store.write({ ...body, kmsKeyArn: reportKey })));

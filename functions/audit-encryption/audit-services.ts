@@ -1,14 +1,13 @@
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { KmsKeyInspector } from '../../shared/adapters/kms-key-inspector.js';
 import { S3BucketEncryptionWriter } from '../../shared/adapters/s3-bucket-encryption-writer.js';
 import { S3BucketInspector } from '../../shared/adapters/s3-bucket-inspector.js';
 import { S3ReportStore } from '../../shared/adapters/s3-report-store.js';
-import { SecurityHubFindingsImporter } from '../../shared/adapters/security-hub-findings-importer.js';
 import { SNS_MESSAGE_BUDGET_BYTES, snsMessageBytes } from '../../shared/adapters/sns-notification-publisher.js';
 import type { AuditRunSettings, EnforcerTargets } from '../../shared/config/audit-config.js';
 import type { AuditSettings } from '../../shared/config/parse-policy.js';
+import type { FindingsImporter } from '../../shared/ports/findings-importer.js';
 import type { NotificationPublisher } from '../../shared/ports/notification-publisher.js';
 import type { ReportSpool } from '../../shared/ports/report-spool.js';
 import type { ReportStore } from '../../shared/ports/report-store.js';
@@ -20,8 +19,8 @@ import type { AuditRecorder } from './audit-recorder.js';
 export interface AccountClients {
   readonly s3In: (region: string) => S3Client;
   readonly kmsIn: (region: string) => KMSClient;
-  /** Security Hub CSPM in each region, as this account: needed when POLICY.audit.securityHub is on. */
-  readonly securityHubIn?: ((region: string) => SecurityHubClient) | undefined;
+  /** Security Hub CSPM as this account, in each region: needed when POLICY.audit.securityHub is on. */
+  readonly securityHub?: FindingsImporter | undefined;
 }
 
 export interface AuditServicesInput {
@@ -59,8 +58,8 @@ export const auditServices = ({ settings, audited, reportsOwner, ending, recorde
   const home = settings.aws.region;
   const keys = new KmsKeyInspector(audited.clients.kmsIn);
   const applied = auditSettings ?? settings.audit;
-  const { securityHubIn } = audited.clients;
-  if (applied.securityHub && !securityHubIn) throw new Error(`Security Hub import is on, but no Security Hub client was given for account ${audited.accountId}`);
+  const { securityHub } = audited.clients;
+  if (applied.securityHub && !securityHub) throw new Error(`Security Hub import is on, but no Security Hub importer was given for account ${audited.accountId}`);
   return {
     sources: { buckets: new S3BucketInspector(audited.clients.s3In, home), keys, concurrency: settings.concurrency },
     writers: { bucketEncryption: new S3BucketEncryptionWriter(audited.clients.s3In, audited.accountId), keyRotation: keys },
@@ -74,7 +73,7 @@ export const auditServices = ({ settings, audited, reportsOwner, ending, recorde
           transient: transientReports,
         }
       : undefined,
-    securityHub: applied.securityHub && securityHubIn ? { importer: new SecurityHubFindingsImporter(securityHubIn), openSpool } : undefined,
+    securityHub: applied.securityHub && securityHub ? { importer: securityHub, openSpool } : undefined,
     ending,
     recorder,
     context: {

@@ -3,7 +3,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { loadAuditConfig } from '../../shared/config/audit-config.js';
-import { createRegionalKmsClients, createRegionalS3Clients, createRegionalSecurityHubClients, createSnsClient } from '../../shared/aws/aws-clients.js';
+import { createRegionalKmsClients, createRegionalS3Clients, createSnsClient } from '../../shared/aws/aws-clients.js';
+import { securityHubImporter } from '../../shared/aws/security-hub-importer.js';
 import { LocalReportSpool } from '../../shared/adapters/local-report-spool.js';
 import { SnsNotificationPublisher } from '../../shared/adapters/sns-notification-publisher.js';
 import { createTelemetry } from '../../shared/observability/powertools.js';
@@ -14,7 +15,7 @@ import { powertoolsAuditRecorder } from './powertools-audit-recorder.js';
 // Composition root. Configuration is validated at cold start; clients are made once, per region.
 const config = loadAuditConfig();
 const { logger, metrics } = createTelemetry('audit-encryption');
-const clients: AccountClients = { s3In: createRegionalS3Clients(config.aws), kmsIn: createRegionalKmsClients(config.aws), securityHubIn: createRegionalSecurityHubClients(config.aws) };
+const clients: AccountClients = { s3In: createRegionalS3Clients(config.aws), kmsIn: createRegionalKmsClients(config.aws), securityHub: securityHubImporter(config.aws) };
 const ending = announceOnSns(new SnsNotificationPublisher(createSnsClient(config.aws, config.findingsTopicArn), config.findingsTopicArn));
 const recorder = powertoolsAuditRecorder(logger, metrics);
 

@@ -5,7 +5,6 @@ import { isFailing, type AccountFinding, type Finding } from '../../shared/audit
 import { markdownCheckHeading, markdownClosing, markdownFindingRow, markdownOpening } from '../../shared/audit/render-report-markdown.js';
 import { ocsfLine, type OcsfContext } from '../../shared/findings-export/ocsf-finding.js';
 import { accountHtmlClosing, accountHtmlOpening, resourceBlock } from '../../shared/report-html/render-account-html.js';
-import type { TrendPoint } from '../../shared/report-html/trend-chart.js';
 import type { ReportSpool, SpoolFile } from '../../shared/ports/report-spool.js';
 
 /** A report's body: pieces read once, in order, and its exact size in bytes. */
@@ -97,12 +96,12 @@ export class ReportFiles {
     return bodyOf([this.ocsf]);
   }
 
-  /** The self-contained page: summary, changes, trend, then each resource (failing ones first). Once, after the scan. */
-  html(header: ReportHeader, changes: FindingChanges, trend: readonly TrendPoint[], fixes: readonly Finding[]): ReportBody {
+  /** The self-contained page: summary, changes, the trend as drawn, then each resource (failing ones first). Once, after the scan. */
+  html(header: ReportHeader, changes: FindingChanges, trendMarkup: string, fixes: readonly Finding[]): ReportBody {
     this.endTogether();
     for (const resource of [...this.gathered.keys()].sort()) this.writeBlock(this.gathered.get(resource) ?? []);
     this.gathered.clear();
-    return bodyOf([accountHtmlOpening(header, changes, trend), this.htmlFailing, this.htmlOther, accountHtmlClosing(fixes, header.scope.exemptBuckets)]);
+    return bodyOf([accountHtmlOpening(header, changes, trendMarkup), this.htmlFailing, this.htmlOther, accountHtmlClosing(fixes, header.scope.exemptBuckets)]);
   }
 
   json(header: ReportHeader): ReportBody {

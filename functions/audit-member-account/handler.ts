@@ -5,7 +5,8 @@ import type { Context } from 'aws-lambda';
 import { LocalReportSpool } from '../../shared/adapters/local-report-spool.js';
 import { S3ReportStore } from '../../shared/adapters/s3-report-store.js';
 import { StsRoleAssumer } from '../../shared/adapters/sts-role-assumer.js';
-import { createRegionalKmsClients, createRegionalS3Clients, createRegionalSecurityHubClients, createRegionalSsmClients, createStsClient } from '../../shared/aws/aws-clients.js';
+import { createRegionalKmsClients, createRegionalS3Clients, createRegionalSsmClients, createStsClient } from '../../shared/aws/aws-clients.js';
+import { securityHubImporter } from '../../shared/aws/security-hub-importer.js';
 import { loadOrganizationAuditConfig } from '../../shared/config/organization-config.js';
 import { partitionOf } from '../../shared/core/key-reference.js';
 import { createTelemetry } from '../../shared/observability/powertools.js';
@@ -20,7 +21,7 @@ import { openAccountWith } from './member-access.js';
 const config = loadOrganizationAuditConfig(undefined, { publishes: false });
 const { aws } = config.audit;
 const { logger, metrics } = createTelemetry('audit-member-account');
-const caller = { s3In: createRegionalS3Clients(aws), kmsIn: createRegionalKmsClients(aws), ssmIn: createRegionalSsmClients(aws), securityHubIn: createRegionalSecurityHubClients(aws) };
+const caller = { s3In: createRegionalS3Clients(aws), kmsIn: createRegionalKmsClients(aws), ssmIn: createRegionalSsmClients(aws), securityHub: securityHubImporter(aws) };
 const assumer = new StsRoleAssumer(createStsClient(aws), { roleName: config.memberRoleName, partition: partitionOf(aws.region), sessionName: 's3-encryption-audit' });
 const recorder = powertoolsAuditRecorder(logger, metrics);
 

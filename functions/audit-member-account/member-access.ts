@@ -4,10 +4,10 @@ import { SsmMemberDeploymentReader } from '../../shared/adapters/ssm-member-depl
 import {
   createRegionalKmsClients,
   createRegionalS3Clients,
-  createRegionalSecurityHubClients,
   createRegionalSsmClients,
   type RegionalClients,
 } from '../../shared/aws/aws-clients.js';
+import { securityHubImporter } from '../../shared/aws/security-hub-importer.js';
 import type { AwsSettings } from '../../shared/config/enforcer-config.js';
 import type { RoleAssumer } from '../../shared/ports/role-assumer.js';
 import type { NotAuditedReason } from '../../shared/organization/not-audited-reason.js';
@@ -60,13 +60,15 @@ export const openAccountWith = (settings: MemberAccessSettings): OpenAccountFor 
   if (access.kind === 'refused') return access;
   const made = new Set<Destroyable>();
   const ssmIn = tracked(made, createRegionalSsmClients(aws, access.credentials));
+  const securityHub = securityHubImporter(aws, access.credentials);
+  made.add(securityHub);
   return {
     kind: 'open',
     clients: {
       s3In: tracked(made, createRegionalS3Clients(aws, access.credentials)),
       kmsIn: tracked(made, createRegionalKmsClients(aws, access.credentials)),
       // Security Hub takes an account's findings only from that account: the member role's session.
-      securityHubIn: tracked(made, createRegionalSecurityHubClients(aws, access.credentials)),
+      securityHub,
     },
     deployments: new SsmMemberDeploymentReader(ssmIn, parameterName),
     close: () => made.forEach((client) => client.destroy()),

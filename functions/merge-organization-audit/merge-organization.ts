@@ -11,10 +11,12 @@ import { OrganizationTally, type AccountLine, type OrganizationChange } from '..
 import type { Notification, NotificationPublisher } from '../../shared/ports/notification-publisher.js';
 import type { ReportSpool } from '../../shared/ports/report-spool.js';
 import type { ReportStore } from '../../shared/ports/report-store.js';
+import { drawTrend } from '../../shared/report-html/draw-trend.js';
 import { renderOrganizationHtml, type OrganizationHtmlAccount } from '../../shared/report-html/render-organization-html.js';
 import type { ListedAccount } from '../list-organization-accounts/list-accounts.js';
 import { ORGANIZATION_REPORT_KIND, OrganizationReportFiles, type OrganizationReportHeader } from './organization-report.js';
 import { readAccountReport, type ReportFindingLine } from './read-account-report.js';
+
 
 export interface MergeRecorder {
   accountNotAudited(line: AccountLine): void;
@@ -274,7 +276,7 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
     const history = await historyReading;
     const entry = organizationHistoryEntry({ ...run, callerAccountId: deps.callerAccountId }, summary, rows.byCheck, rows.byAccount);
     const trend = withRun(history.kind === 'read' ? history.entries : [], entry);
-    const page = renderOrganizationHtml({ run: header.run, summary, accounts: rows.accounts, changes, trend });
+    const page = renderOrganizationHtml({ run: header.run, summary, accounts: rows.accounts, changes, trendMarkup: await drawTrend(trend) });
     rows.accounts.length = 0;
     let reportError: string | undefined;
     const written = await Promise.allSettled([

@@ -1,9 +1,9 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { AwsSettings } from '../config/enforcer-config.js';
 
@@ -61,7 +61,7 @@ export const tuneClient = <C extends S3Client | KMSClient | SNSClient | SSMClien
  * Without `credentials` a client uses the caller's own (the execution role's); with them, another
  * identity's — a member account's role, renewed by the provider as it nears expiry.
  */
-const withCredentials = (credentials: AwsCredentialIdentityProvider | undefined) => (credentials ? { credentials } : {});
+export const withCredentials = (credentials: AwsCredentialIdentityProvider | undefined) => (credentials ? { credentials } : {});
 
 export const createS3Client = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): S3Client =>
   tuneClient(new S3Client({ region: aws.region, forcePathStyle: aws.forcePathStyle, ...CLIENT_SETTINGS, ...withCredentials(credentials) }));
@@ -79,21 +79,13 @@ export const createSnsClient = (aws: AwsSettings, topicArn?: string): SNSClient 
 export const createSsmClient = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): SSMClient =>
   tuneClient(new SSMClient({ region: aws.region, ...CLIENT_SETTINGS, ...withCredentials(credentials) }));
 
-/**
- * Security Hub CSPM takes findings only from the account they are of: the audited account's
- * credentials. One attempt a call: the importer paces calls to the service's rate and retries
- * itself, and SDK retries on top would multiply them.
- */
-export const createSecurityHubClient = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): SecurityHubClient =>
-  tuneClient(new SecurityHubClient({ region: aws.region, ...CLIENT_SETTINGS, maxAttempts: 1, ...withCredentials(credentials) }));
-
 /** Always the caller's own credentials: this is the client that assumes the member roles. */
 export const createStsClient = (aws: AwsSettings): STSClient => tuneClient(new STSClient({ region: aws.region, ...CLIENT_SETTINGS }));
 
 /** One client per region, made on first use and kept: buckets and their keys live in many regions. */
 export type RegionalClients<T> = (region: string) => T;
 
-const regional = <T>(create: (region: string) => T): RegionalClients<T> => {
+export const regional = <T>(create: (region: string) => T): RegionalClients<T> => {
   const clients = new Map<string, T>();
   return (region) => {
     let client = clients.get(region);
@@ -113,6 +105,3 @@ export const createRegionalKmsClients = (aws: AwsSettings, credentials?: AwsCred
 
 export const createRegionalSsmClients = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): RegionalClients<SSMClient> =>
   regional((region) => createSsmClient({ ...aws, region }, credentials));
-
-export const createRegionalSecurityHubClients = (aws: AwsSettings, credentials?: AwsCredentialIdentityProvider): RegionalClients<SecurityHubClient> =>
-  regional((region) => createSecurityHubClient({ ...aws, region }, credentials));

@@ -4,7 +4,6 @@ import type { FindingChanges, PreviousFinding } from '../audit/diff-findings.js'
 import { FINDING_STATUSES, SEVERITIES, compareFindings, highestSeverity, isFailing, type Finding, type ResourceType, type Severity } from '../audit/finding.js';
 import { html, joinMarkup, safeHref, trusted, type Interpolation, type Markup } from './html-escape.js';
 import { PAGE_CLOSING, pageOpening } from './page-frame.js';
-import { renderTrend, type TrendPoint } from './trend-chart.js';
 
 /** How a status reads in a sentence or a table. */
 export const STATUS_LABELS: Readonly<Record<(typeof FINDING_STATUSES)[number], string>> = {
@@ -111,7 +110,7 @@ ${countsTable(header)}</section>
  * Resource blocks follow (`resourceBlock`, one per bucket or key), then `accountHtmlClosing`: the
  * findings can be streamed through, a resource at a time, and never held together.
  */
-export const accountHtmlOpening = (header: ReportHeader, changes: FindingChanges, trend: readonly TrendPoint[]): string => {
+export const accountHtmlOpening = (header: ReportHeader, changes: FindingChanges, trendMarkup: string): string => {
   const { run } = header;
   return (
     pageOpening(`S3 encryption audit ${run.runDate}, account ${run.accountId}`) +
@@ -121,7 +120,7 @@ export const accountHtmlOpening = (header: ReportHeader, changes: FindingChanges
 </header>
 ${summarySection(header)}${changesSection(changes)}<section aria-labelledby="trend-heading">
 <h2 id="trend-heading">Failing findings over time</h2>
-${trusted(renderTrend(trend))}</section>
+${trusted(trendMarkup)}</section>
 <section aria-labelledby="resources-heading">
 <h2 id="resources-heading">Findings by resource</h2>
 <p class="muted">Each bucket and key with its findings, failing ones first; resources with a failure are open.</p>

@@ -4,7 +4,7 @@ import type { AccountLine, OrganizationChange, OrganizationSummary } from '../or
 import { html, safeHref, trusted, type Markup } from './html-escape.js';
 import { PAGE_CLOSING, pageOpening } from './page-frame.js';
 import { STATUS_LABELS, severityBadge } from './render-account-html.js';
-import { TREND_SEVERITIES, renderTrend, type TrendPoint } from './trend-chart.js';
+import { TREND_SEVERITIES } from './trend-points.js';
 
 /** An account as the organization page lists it: its line, its failures by severity, and its own page. */
 export type OrganizationHtmlAccount = AccountLine & {
@@ -19,7 +19,8 @@ export interface OrganizationHtmlInput {
   readonly accounts: readonly OrganizationHtmlAccount[];
   /** The most severe new or changed failures, as the tally keeps them. */
   readonly changes: readonly OrganizationChange[];
-  readonly trend: readonly TrendPoint[];
+  /** The organization's trend, as trend-chart.ts's renderTrend draws it. */
+  readonly trendMarkup: string;
 }
 
 /** The worst severity an account fails with, when its line says. */
@@ -144,7 +145,7 @@ export const renderOrganizationHtml = (input: OrganizationHtmlInput): string => 
 </header>
 ${summarySection(input)}${changesSection(input.changes)}<section aria-labelledby="trend-heading">
 <h2 id="trend-heading">Failing findings over time</h2>
-${trusted(renderTrend(input.trend))}</section>
+${trusted(input.trendMarkup)}</section>
 ${accountsSection(input.accounts)}`.text +
     PAGE_CLOSING
   );

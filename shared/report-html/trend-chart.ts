@@ -1,28 +1,12 @@
 import { scaleLinear, scaleUtc } from 'd3-scale';
 import { area, line, stack, type SeriesPoint } from 'd3-shape';
-import type { Severity } from '../audit/finding.js';
 import { html, type Markup } from './html-escape.js';
+import { DEFAULT_TREND_NIGHTS, TREND_SEVERITIES, type TrendOptions, type TrendPoint } from './trend-points.js';
 
-/** One night's failing findings, as its report's summary gives them. */
-export interface TrendPoint {
-  readonly runId: string;
-  /** ISO 8601. */
-  readonly startedAt: string;
-  readonly failingBySeverity: Readonly<Record<Severity, number>>;
-}
-
-export interface TrendOptions {
-  /** How many of the most recent runs to draw; 90 by default. */
-  readonly nights?: number | undefined;
-}
-
-/** The severities the chart draws, stacked from the bottom: the most severe nearest the axis. */
-export const TREND_SEVERITIES = ['critical', 'high', 'medium', 'low'] as const satisfies readonly Severity[];
+export { DEFAULT_TREND_NIGHTS, TREND_SEVERITIES, type TrendOptions, type TrendPoint } from './trend-points.js';
 
 /** The chart's frame in SVG units: the plot area lies inside the margins, the legend above it. */
 export const TREND_LAYOUT = { width: 720, height: 280, margin: { top: 40, right: 24, bottom: 36, left: 48 } } as const;
-
-export const DEFAULT_TREND_NIGHTS = 90;
 
 /** A run placed in time. */
 export interface TrendDatum {

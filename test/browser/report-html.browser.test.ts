@@ -16,6 +16,7 @@ import {
   organizationSummary,
   trendPoints,
 } from '../unit/report-html/fixtures.js';
+import { renderTrend } from '../../shared/report-html/trend-chart.js';
 
 const SCREENSHOTS = join('test-results', 'report-html');
 
@@ -30,7 +31,7 @@ if (executablePath === undefined && !required) {
 const accountPage = (): string => {
   const { header, changes, findings } = accountReport();
   return (
-    accountHtmlOpening(header, changes, trendPoints(3)) +
+    accountHtmlOpening(header, changes, renderTrend(trendPoints(3))) +
     byResource(findings).map(resourceBlock).join('') +
     accountHtmlClosing(findings, header.scope.exemptBuckets)
   );
@@ -49,7 +50,7 @@ const organizationPage = (): string =>
     changes: [
       { change: 'new', accountId: '111111111111', id: 'x/1', check: 's3-default-encryption-kms', severity: 'critical', status: 'failed', resource: HOSTILE_OBJECT, region: 'us-east-1', observed: '<script>1</script>' },
     ],
-    trend: trendPoints(3),
+    trendMarkup: renderTrend(trendPoints(3)),
   });
 
 /** A `<details>` element's `open` property, read in the page. */

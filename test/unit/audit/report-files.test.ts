@@ -15,6 +15,7 @@ import { toOcsfFinding, type OcsfContext } from '../../../shared/findings-export
 import { accountHtmlClosing, accountHtmlOpening, resourceBlock } from '../../../shared/report-html/render-account-html.js';
 import { CONTENT_SECURITY_POLICY } from '../../../shared/report-html/page-frame.js';
 import { renderReportMarkdown, reportJson } from '../../fixtures/whole-report.js';
+import { renderTrend } from '../../../shared/report-html/trend-chart.js';
 
 const ACCOUNT = '123456789012';
 const run = { ...runIdentity(new Date('2026-03-01T03:00:00Z')), accountId: ACCOUNT, region: 'us-east-1', requiredKey: { reference: 'alias/data', arn: 'arn:k' } };
@@ -194,14 +195,14 @@ describe('ReportFiles on a LocalReportSpool', () => {
     const { files, header, changes, counts } = record(spool, AUDITED);
     const trend = [accountHistoryEntry(run, counts)];
     const fixes = AUDITED.filter((item) => item.fix);
-    const page = files.html(header, changes, trend, fixes);
+    const page = files.html(header, changes, renderTrend(trend), fixes);
     const { text, bytes } = await collect(page);
     expect(page.contentLength).toBe(bytes);
     expect(bytes).toBeGreaterThan(text.length);
     const of = (resource: string) => AUDITED.filter((item) => item.resource === resource);
     // Buckets as they were audited, the key (gathered until the scan ends) after them; the resource without a failure last.
     expect(text).toBe(
-      accountHtmlOpening(header, changes, trend) +
+      accountHtmlOpening(header, changes, renderTrend(trend)) +
         ['arn:aws:s3:::größe-bucket', 'arn:aws:s3:::plain-bucket', 'arn:aws:s3:::locked-bucket', 'arn:aws:kms:us-east-1:123456789012:key/k', 'arn:aws:s3:::fixed-bucket']
           .map((resource) => resourceBlock(of(resource)))
           .join('') +

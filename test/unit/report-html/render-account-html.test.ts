@@ -17,10 +17,11 @@ import {
   inertProblems,
   trendPoints,
 } from './fixtures.js';
+import { renderTrend } from '../../../shared/report-html/trend-chart.js';
 
 const accountPage = (): string => {
   const { header, changes, findings } = accountReport();
-  return accountHtmlOpening(header, changes, trendPoints(3)) + byResource(findings).map(resourceBlock).join('') + accountHtmlClosing(findings, header.scope.exemptBuckets);
+  return accountHtmlOpening(header, changes, renderTrend(trendPoints(3))) + byResource(findings).map(resourceBlock).join('') + accountHtmlClosing(findings, header.scope.exemptBuckets);
 };
 
 /** The text between a heading and the next heading of the same level or higher. */
@@ -95,7 +96,7 @@ describe('the account page', () => {
     const findings = accountFindings();
     const changes = diffFindings(findings, undefined);
     const header = buildReportHeader({ run: RUN, counts: countFindings(findings), changes, buckets: 3, exemptBuckets: [], keys: 1 });
-    const opening = accountHtmlOpening(header, changes, []);
+    const opening = accountHtmlOpening(header, changes, renderTrend([]));
     expect(opening).toContain('<p>No previous report: every failing finding is new.</p>');
     expect(opening).toContain('<details class="changes"><summary><strong>New</strong> <span class="count">(3)</span>');
     expect(opening).toContain('<h3>Resolved (0)</h3>');
@@ -105,9 +106,9 @@ describe('the account page', () => {
   it('links the report in the S3 console, and only over https', () => {
     const { header, changes } = accountReport();
     const location = { bucket: 'r', jsonKey: 'a.json', markdownKey: 'a.md', htmlKey: 'a.html', ocsfKey: 'a.ocsf', uri: 's3://r/a.json', htmlConsoleUrl: 'https://console.aws.amazon.com/s3/object/r?prefix=a.html' };
-    const linked = accountHtmlOpening({ ...header, location: { ...location, consoleUrl: 'https://console.aws.amazon.com/s3/object/r?region=us-east-1&prefix=a.json' } }, changes, []);
+    const linked = accountHtmlOpening({ ...header, location: { ...location, consoleUrl: 'https://console.aws.amazon.com/s3/object/r?region=us-east-1&prefix=a.json' } }, changes, renderTrend([]));
     expect(linked).toContain('<a href="https://console.aws.amazon.com/s3/object/r?region=us-east-1&amp;prefix=a.json" rel="noreferrer">in the S3 console</a>');
-    const unlinked = accountHtmlOpening({ ...header, location: { ...location, consoleUrl: 'javascript:alert(1)' } }, changes, []);
+    const unlinked = accountHtmlOpening({ ...header, location: { ...location, consoleUrl: 'javascript:alert(1)' } }, changes, renderTrend([]));
     expect(unlinked).toContain('<code>s3://r/a.json</code>');
     expect(unlinked).not.toContain('javascript');
   });

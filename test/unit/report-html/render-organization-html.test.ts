@@ -3,6 +3,7 @@ import { SEVERITIES, type Severity } from '../../../shared/audit/finding.js';
 import { escapeHtml } from '../../../shared/report-html/html-escape.js';
 import { renderOrganizationHtml, type OrganizationHtmlAccount, type OrganizationHtmlInput } from '../../../shared/report-html/render-organization-html.js';
 import { HOSTILE_OBJECT, ORGANIZATION_RUN, inertProblems, organizationAccount, organizationSummary, trendPoints } from './fixtures.js';
+import { renderTrend } from '../../../shared/report-html/trend-chart.js';
 
 const failing = (counts: Partial<Record<Severity, number>>): Pick<OrganizationHtmlAccount, 'failing' | 'failingBySeverity'> => {
   const bySeverity = Object.fromEntries(SEVERITIES.map((severity) => [severity, counts[severity] ?? 0])) as Record<Severity, number>;
@@ -10,7 +11,7 @@ const failing = (counts: Partial<Record<Severity, number>>): Pick<OrganizationHt
 };
 
 const render = (accounts: readonly OrganizationHtmlAccount[], overrides: Partial<OrganizationHtmlInput> = {}): string =>
-  renderOrganizationHtml({ run: ORGANIZATION_RUN, summary: organizationSummary(), accounts, changes: [], trend: trendPoints(3), ...overrides });
+  renderOrganizationHtml({ run: ORGANIZATION_RUN, summary: organizationSummary(), accounts, changes: [], trendMarkup: renderTrend(trendPoints(3)), ...overrides });
 
 /** Account ids in the order of the accounts table's rows. */
 const rowOrder = (page: string): string[] =>
