@@ -12,13 +12,14 @@
 // package` of the same options with watchedBuckets=* (a StackSet watches every bucket of every
 // account). --out packages the single-account stack only (what the deploy tests need).
 //
-// --out stages a copy of what osls reads (serverless.yml, infra/, the bundles) under <dir>/service
-// and packages that. osls always works in <service>/.serverless, even with --package, so runs in
-// the project directory would delete each other's output; the tests package this way, in parallel.
+// --out stages a copy of what osls reads (serverless.yml, infra/, the bundles with their chunks)
+// under <dir>/service and packages that. osls always works in <service>/.serverless, even with
+// --package, so runs in the project directory would delete each other's output; the tests package
+// this way, in parallel.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { devNull, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageOrganization } from './organization/package-organization.mjs';
 import { projectVersion } from './organization/release.mjs';
@@ -84,7 +85,8 @@ const stageService = (out, bundles) => {
   mkdirSync(service, { recursive: true });
   cpSync(join(PROJECT_ROOT, 'serverless.yml'), join(service, 'serverless.yml'));
   cpSync(join(PROJECT_ROOT, 'infra'), join(service, 'infra'), { recursive: true });
-  for (const bundle of bundles) cpSync(join(PROJECT_ROOT, bundle), join(service, bundle), { recursive: true });
+  // Each bundle's whole folder: its entry and the chunks/ it loads.
+  for (const bundle of bundles) cpSync(join(PROJECT_ROOT, dirname(bundle)), join(service, dirname(bundle)), { recursive: true });
   return service;
 };
 

@@ -109,9 +109,10 @@ describe('credentials as Lambda supplies them', () => {
 });
 
 describe('which credential chain each bundle carries', () => {
+  /** The sources in any file of the bundle: a function's entry and every chunk, or the CLI's one file. */
   const bundledInputs = async (options: BuildOptions): Promise<string[]> => {
     const result = await build({ ...options, write: false, logLevel: 'error' });
-    return Object.keys(result.metafile?.inputs ?? {});
+    return [...new Set(Object.values(result.metafile?.outputs ?? {}).flatMap((output) => Object.keys(output.inputs)))];
   };
   const fromPackage = (inputs: string[], name: string) => inputs.filter((input) => input.includes(`node_modules/${name}/`));
 

@@ -87,10 +87,11 @@ describe('error names in the minified function bundles', () => {
   it.each(functionNames())('%s refuses a bad configuration at cold start with a ConfigurationError, by that name', async (name: string) => {
     const bad = BAD_CONFIGURATION[name];
     if (!bad) throw new Error(`no bad configuration for ${name}: add one to BAD_CONFIGURATION`);
-    const outfile = join(dir, name, 'index.mjs');
-    await build({ ...esbuildOptions(name), outfile, logLevel: 'error' });
+    // Written as the build writes it: the entry, index.mjs, with its chunks beside it.
+    const outdir = join(dir, name);
+    await build({ ...esbuildOptions(name), outdir, logLevel: 'error' });
 
-    const { thrown } = await importBundle(outfile, bad.env);
+    const { thrown } = await importBundle(join(outdir, 'index.mjs'), bad.env);
 
     expect(thrown?.name).toBe('ConfigurationError');
     expect(thrown?.code).toBe('InvalidConfiguration');

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { centralTemplate } from '../../../infra/organization/central-template.mjs';
 import { TEMPLATE_BODY_LIMIT, templateBody } from '../../../infra/organization/package-organization.mjs';
@@ -148,20 +149,49 @@ describe('the functions', () => {
   });
 });
 
+/** Each file of a zip archive and its text, read through the central directory and the local headers it points at. */
+const unzipped = (zip: Buffer): Map<string, string> => {
+  let end = zip.length - 22;
+  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end -= 1;
+  const files = new Map<string, string>();
+  let offset = zip.readUInt32LE(end + 16);
+  for (let index = 0; index < zip.readUInt16LE(end + 10); index += 1) {
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const local = zip.readUInt32LE(offset + 42);
+    expect(zip.readUInt32LE(local)).toBe(0x04034b50);
+    const dataStart = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = inflateRawSync(zip.subarray(dataStart, dataStart + zip.readUInt32LE(offset + 20)));
+    expect(crc32(data)).toBe(zip.readUInt32LE(offset + 16));
+    files.set(zip.toString('utf8', offset + 46, offset + 46 + nameLength), data.toString('utf8'));
+    offset += 46 + nameLength + zip.readUInt16LE(offset + 30) + zip.readUInt16LE(offset + 32);
+  }
+  return files;
+};
+
 describe('the release zips', () => {
-  it('hold each bundle as index.mjs at the root, under <service>/<version>/, the same bytes every time; a missing bundle is reported', () => {
+  it('hold each bundle as index.mjs at the root and its chunks under chunks/, under <service>/<version>/, the same bytes every time; a missing bundle is reported', () => {
     const root = mkdtempSync(join(tmpdir(), 'organization-zips-'));
     try {
       for (const name of ['enforce-object-encryption', 'list-organization-accounts']) {
         mkdirSync(join(root, 'dist', name), { recursive: true });
-        writeFileSync(join(root, 'dist', name, 'index.mjs'), `export const handler = async () => '${name}';\n`);
+        writeFileSync(join(root, 'dist', name, 'index.mjs'), `export const handler = async () => (await import('./chunks/answer-B2.mjs')).answer('${name}');\n`);
       }
+      // The zip orders the chunks by name, whatever order they were written in; only chunks/*.mjs ship.
+      const chunks = join(root, 'dist', 'list-organization-accounts', 'chunks');
+      mkdirSync(chunks);
+      writeFileSync(join(chunks, 'chunk-A1.mjs'), 'export const name = (n) => n;\n');
+      writeFileSync(join(chunks, 'answer-B2.mjs'), "import { name } from './chunk-A1.mjs';\nexport const answer = (n) => name(n);\n");
+      writeFileSync(join(chunks, 'notes.txt'), 'not part of the bundle\n');
       const write = () =>
         writeFunctionZips({ projectRoot: root, artifactsDir: join(root, 'out'), version: VERSION, functions: ['enforce-object-encryption', 'list-organization-accounts', 'merge-organization-audit'] });
       const first = write();
       expect(first.missing).toEqual(['merge-organization-audit']);
       expect(first.written).toEqual(['enforce-object-encryption', 'list-organization-accounts'].map((name) => join(root, 'out', 's3-encryption-enforcer', VERSION, `${name}.zip`)));
-      for (const zip of first.written) expect(zipEntries(zip)).toEqual(['index.mjs']);
+      expect(first.written.map((zip) => zipEntries(zip))).toEqual([['index.mjs'], ['index.mjs', 'chunks/answer-B2.mjs', 'chunks/chunk-A1.mjs']]);
+      const listAccounts = join(root, 'dist', 'list-organization-accounts');
+      expect(unzipped(readFileSync(first.written[1] ?? ''))).toEqual(
+        new Map(['index.mjs', 'chunks/answer-B2.mjs', 'chunks/chunk-A1.mjs'].map((name) => [name, readFileSync(join(listAccounts, name), 'utf8')])),
+      );
       const bytes = first.written.map((zip) => readFileSync(zip));
       expect(write().written.map((zip) => readFileSync(zip))).toEqual(bytes);
     } finally {

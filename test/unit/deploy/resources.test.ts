@@ -1,8 +1,10 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   actionsOf,
   packageService,
+  PROJECT_ROOT,
   resource,
   resourcesOfType,
   statementsOf,
@@ -39,8 +41,10 @@ describe('the functions', () => {
     expect(Properties['Architectures']).toEqual(['arm64']);
   });
 
-  it.each(Object.keys(FUNCTIONS))('%s is packaged on its own, with its bundle and nothing else', (name) => {
-    expect(zipEntries(join(packaged.artifactsDir, `${name}.zip`))).toEqual([`dist/${name}/index.mjs`]);
+  it.each(Object.keys(FUNCTIONS))('%s is packaged on its own, with its bundle (the entry and its chunks) and nothing else', (name) => {
+    const chunksDir = join(PROJECT_ROOT, 'dist', name, 'chunks');
+    const chunks = (existsSync(chunksDir) ? readdirSync(chunksDir) : []).map((chunk) => `dist/${name}/chunks/${chunk}`);
+    expect(zipEntries(join(packaged.artifactsDir, `${name}.zip`)).sort()).toEqual([`dist/${name}/index.mjs`, ...chunks].sort());
   });
 
   it('gives the enforce function its configuration: the required key, the topic, the mode, the policy', () => {
