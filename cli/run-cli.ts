@@ -5,10 +5,11 @@ import type { CliIo } from './cli-io.js';
 import type { Command } from './command.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { explainCommand } from './explain-command.js';
+import { preventionCommand } from './prevention-command.js';
 import { remediateCommand } from './remediate-command.js';
 import { scanCommand } from './scan-command.js';
 
-export const COMMANDS: readonly Command[] = [auditCommand, scanCommand, remediateCommand, explainCommand];
+export const COMMANDS: readonly Command[] = [auditCommand, scanCommand, remediateCommand, explainCommand, preventionCommand];
 
 export const GLOBAL_HELP = `Usage: enforcer <command> [options]
 
@@ -21,6 +22,7 @@ ${COMMANDS.map((command) => `  ${command.name.padEnd(10)} ${command.summary}`).j
   enforcer scan s3://BUCKET[/PREFIX]
   enforcer remediate s3://BUCKET[/PREFIX] [--dry-run] [--concurrency N]
   enforcer explain s3://BUCKET/KEY
+  enforcer prevention rcp [--required-key KEY-ARN] [--accept-dsse-kms]
 
 Configuration: the functions' variables (REQUIRED_KMS_KEY, POLICY, ENFORCEMENT_MODE,
 FINDINGS_TOPIC_ARN, S3_FORCE_PATH_STYLE, OBJECT_CONCURRENCY, COPY_LIMIT_BYTES, ...) and the SDK's

@@ -134,6 +134,40 @@ export const appliesToEveryResourceUnder = (resources: PatternSet | undefined, p
     : resources.patterns.some((pattern) => globMatchesEveryExtension(pattern, prefix));
 };
 
+/** A character the pattern does not contain: reading it, the pattern can only step over `?` and `*`. */
+const characterNotIn = (pattern: string): string => {
+  let code = 0;
+  while (pattern.includes(String.fromCharCode(code))) code += 1;
+  return String.fromCharCode(code);
+};
+
+/**
+ * The statement names every object of the bucket. An object key is never empty, so `bucket/?*` names every
+ * object as `bucket/*` does: a pattern that matches every extension of `bucket/` followed by a character it does
+ * not contain matches every extension of `bucket/` followed by any character.
+ */
+export const appliesToEveryObjectOf = (resources: PatternSet | undefined, bucketArn: string): boolean => {
+  const prefix = `${bucketArn}/`;
+  if (appliesToEveryResourceUnder(resources, prefix)) return true;
+  if (!resources || resources.negated) return false;
+  return resources.patterns.some((pattern) => globMatchesEveryExtension(pattern, `${prefix}${characterNotIn(pattern)}`));
+};
+
+/** Keys AWS includes in every request context ("This key is always included in the request context"). */
+const ALWAYS_PRESENT_KEYS = new Set(['aws:securetransport']);
+
+/**
+ * The condition holds for every request, whatever it carries: Null "false" on a key that is always present, or
+ * a Bool test of such a key that accepts both true and false. It narrows nothing.
+ */
+export const holdsForEveryRequest = (entry: ConditionEntry): boolean => {
+  if (!ALWAYS_PRESENT_KEYS.has(entry.key)) return false;
+  const values = new Set(entry.values.map((value) => value.toLowerCase()));
+  if (entry.operator === 'Null') return values.has('false');
+  if (entry.operator === 'Bool' || entry.operator === 'BoolIfExists') return values.has('false') && values.has('true');
+  return false;
+};
+
 /** The statement applies to every principal: Principal "*" or {"AWS": "*"} (never NotPrincipal). */
 export const appliesToEveryone = (principal: PrincipalSet | undefined): boolean =>
   principal !== undefined && !principal.negated && principal.anyone;

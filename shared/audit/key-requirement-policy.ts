@@ -1,4 +1,4 @@
-import { appliesToAction, appliesToEveryResourceUnder, appliesToEveryone, parsePolicyDocument, type PolicyStatement } from './iam-policy.js';
+import { appliesToAction, appliesToEveryObjectOf, appliesToEveryone, holdsForEveryRequest, parsePolicyDocument, type PolicyStatement } from './iam-policy.js';
 import type { PolicyEvaluation } from './tls-only-policy.js';
 
 const KEY_ID_CONDITION = 's3:x-amz-server-side-encryption-aws-kms-key-id';
@@ -17,7 +17,8 @@ const NEGATED_OPERATORS = new Set([
 const label = (statement: PolicyStatement, index: number): string => (statement.sid ? `statement "${statement.sid}"` : `statement ${index + 1}`);
 
 const conditionProblem = (statement: PolicyStatement, requiredKeyArn: string): string | undefined => {
-  const others = statement.conditions.filter((entry) => entry.key !== KEY_ID_CONDITION);
+  // A condition that holds for every request (Null false on aws:SecureTransport, say) narrows nothing.
+  const others = statement.conditions.filter((entry) => entry.key !== KEY_ID_CONDITION && !holdsForEveryRequest(entry));
   if (others.length > 0) return `it has other conditions (${others.map((entry) => `${entry.operator} ${entry.key}`).join(', ')}) that narrow it`;
   const keyConditions = statement.conditions.filter((entry) => entry.key === KEY_ID_CONDITION);
   const wrongOperator = keyConditions.find((entry) => !NEGATED_OPERATORS.has(entry.operator));
@@ -49,7 +50,7 @@ export const evaluateKeyRequirementPolicy = (policy: string | undefined, bucketA
       ? 'its principal is not "*"'
       : !appliesToAction(statement.actions, 's3:PutObject')
         ? 'it does not cover s3:PutObject'
-        : !appliesToEveryResourceUnder(statement.resources, `${bucketArn}/`)
+        : !appliesToEveryObjectOf(statement.resources, bucketArn)
           ? `it does not cover every object (${bucketArn}/*)`
           : conditionProblem(statement, requiredKeyArn);
     if (!why) return { compliant: true, evidence: `${label(statement, index)} denies s3:PutObject unless the key is ${requiredKeyArn}` };

@@ -1,30 +1,35 @@
 import {
   appliesToEveryActionOf,
-  appliesToEveryResourceUnder,
+  appliesToEveryObjectOf,
   appliesToEveryone,
   appliesToResource,
+  holdsForEveryRequest,
   parsePolicyDocument,
+  type ConditionEntry,
   type PolicyStatement,
 } from './iam-policy.js';
 
 export type PolicyEvaluation = { readonly compliant: true; readonly evidence: string } | { readonly compliant: false; readonly reason: string };
 
 const SECURE_TRANSPORT = 'aws:securetransport';
-const BOOL_OPERATORS = new Set(['Bool', 'BoolIfExists']);
+/** AWS documents aws:SecureTransport for Boolean operators; Null tests its presence. */
+const TRANSPORT_OPERATORS = new Set(['Bool', 'BoolIfExists', 'Null']);
 
 const label = (statement: PolicyStatement, index: number): string => (statement.sid ? `statement "${statement.sid}"` : `statement ${index + 1}`);
 
-/** Every condition is `aws:SecureTransport` false (string, boolean or list): nothing else narrows the deny. */
+/** The entry holds for a request without TLS: Bool false (string, boolean or list), or Null false (the key is always present). */
+const holdsWithoutTls = (entry: ConditionEntry): boolean =>
+  entry.operator === 'Null' ? holdsForEveryRequest(entry) : entry.values.some((value) => value.toLowerCase() === 'false');
+
+/** Every condition is `aws:SecureTransport` and holds when it is false: nothing else narrows the deny. */
 const conditionProblem = (statement: PolicyStatement): string | undefined => {
   const transport = statement.conditions.filter((entry) => entry.key === SECURE_TRANSPORT);
   const others = statement.conditions.filter((entry) => entry.key !== SECURE_TRANSPORT);
   if (others.length > 0) return `it has other conditions (${others.map((entry) => `${entry.operator} ${entry.key}`).join(', ')}) that narrow it`;
-  if (transport.some((entry) => !BOOL_OPERATORS.has(entry.operator))) {
+  if (transport.some((entry) => !TRANSPORT_OPERATORS.has(entry.operator))) {
     return `it tests aws:SecureTransport with ${transport.map((entry) => entry.operator).join(', ')}, not Bool`;
   }
-  if (!transport.every((entry) => entry.values.some((value) => value.toLowerCase() === 'false'))) {
-    return 'it does not apply when aws:SecureTransport is false';
-  }
+  if (!transport.every(holdsWithoutTls)) return 'it does not apply when aws:SecureTransport is false';
   return undefined;
 };
 
@@ -55,7 +60,7 @@ export const evaluateTlsOnlyPolicy = (policy: string | undefined, bucketArn: str
   });
 
   const coversBucket = qualifying.filter(({ statement }) => appliesToResource(statement.resources, bucketArn));
-  const coversObjects = qualifying.filter(({ statement }) => appliesToEveryResourceUnder(statement.resources, `${bucketArn}/`));
+  const coversObjects = qualifying.filter(({ statement }) => appliesToEveryObjectOf(statement.resources, bucketArn));
   if (coversBucket.length > 0 && coversObjects.length > 0) {
     const names = [...new Set([...coversBucket, ...coversObjects].map(({ statement, index }) => label(statement, index)))];
     return { compliant: true, evidence: `${names.join(' and ')} deny every S3 action without TLS on ${bucketArn} and ${bucketArn}/*` };

@@ -3,9 +3,11 @@ import { globMatches, globMatchesEveryExtension, globMatchesSomeExtension } from
 import {
   appliesToAction,
   appliesToEveryActionOf,
+  appliesToEveryObjectOf,
   appliesToEveryResourceUnder,
   appliesToEveryone,
   appliesToResource,
+  holdsForEveryRequest,
   parsePolicyDocument,
 } from '../../../shared/audit/iam-policy.js';
 
@@ -126,5 +128,42 @@ describe('parsePolicyDocument', () => {
     expect(appliesToEveryResourceUnder({ negated: true, patterns: ['arn:aws:s3:::b/public/*'] }, 'arn:aws:s3:::b/')).toBe(false);
     expect(appliesToEveryone({ negated: false, anyone: true, ids: ['AWS:*'] })).toBe(true);
     expect(appliesToEveryone({ negated: true, anyone: true, ids: ['AWS:*'] })).toBe(false);
+  });
+});
+
+describe('appliesToEveryObjectOf: object keys are never empty', () => {
+  const BUCKET = 'arn:aws:s3:::b';
+  it.each([
+    [['arn:aws:s3:::b/*'], true],
+    [['arn:aws:s3:::b/?*'], true],
+    [['arn:aws:s3:::b*'], true],
+    [['arn:aws:s3:::b/??*'], false],
+    [['arn:aws:s3:::b/?'], false],
+    [['arn:aws:s3:::b/a*'], false],
+    [['arn:aws:s3:::b/\u0000*'], false],
+    [['arn:aws:s3:::b'], false],
+  ])('Resource %j: %s', (patterns, expected) => {
+    expect(appliesToEveryObjectOf({ negated: false, patterns }, BUCKET)).toBe(expected);
+  });
+
+  it('NotResource is read as before', () => {
+    expect(appliesToEveryObjectOf({ negated: true, patterns: ['arn:aws:s3:::other/*'] }, BUCKET)).toBe(true);
+    expect(appliesToEveryObjectOf({ negated: true, patterns: ['arn:aws:s3:::b/public/*'] }, BUCKET)).toBe(false);
+    expect(appliesToEveryObjectOf(undefined, BUCKET)).toBe(false);
+  });
+});
+
+describe('holdsForEveryRequest: aws:SecureTransport is in every request context', () => {
+  const entry = (operator: string, key: string, ...values: string[]) => ({ operator, key, values });
+  it.each([
+    [entry('Null', 'aws:securetransport', 'false'), true],
+    [entry('Null', 'aws:securetransport', 'true'), false],
+    [entry('Bool', 'aws:securetransport', 'false', 'TRUE'), true],
+    [entry('BoolIfExists', 'aws:securetransport', 'true', 'false'), true],
+    [entry('Bool', 'aws:securetransport', 'false'), false],
+    [entry('StringEquals', 'aws:securetransport', 'false', 'true'), false],
+    [entry('Null', 's3:x-amz-server-side-encryption', 'false'), false],
+  ])('%j: %s', (condition, expected) => {
+    expect(holdsForEveryRequest(condition)).toBe(expected);
   });
 });

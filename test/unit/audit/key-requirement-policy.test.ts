@@ -26,6 +26,11 @@ describe('evaluateKeyRequirementPolicy', () => {
     ['Action as a list with a wildcard', deny({ Action: ['s3:Put*'] })],
     ['Principal {"AWS": "*"}', deny({ Principal: { AWS: '*' } })],
     ['Resource "*"', deny({ Resource: '*' })],
+    // An object key is never empty.
+    ['Resource bucket/?*', deny({ Resource: `${BUCKET}/?*` })],
+    // Conditions that hold for every request narrow nothing: aws:SecureTransport is always in the request context.
+    ['Null false on aws:SecureTransport beside it', deny({ Condition: { StringNotEquals: { [KEY_ID]: REQUIRED }, Null: { 'aws:SecureTransport': 'false' } } })],
+    ['Bool true-or-false on aws:SecureTransport beside it', deny({ Condition: { StringNotEquals: { [KEY_ID]: REQUIRED }, Bool: { 'aws:SecureTransport': ['false', 'true'] } } })],
   ])('%s passes', (_form, statement) => {
     expect(evaluateKeyRequirementPolicy(policyOf(statement), BUCKET, REQUIRED)).toEqual({
       compliant: true,
@@ -48,6 +53,12 @@ describe('evaluateKeyRequirementPolicy', () => {
     ],
     ['GetObject only', policyOf(deny({ Action: 's3:GetObject' })), 'statement "RequireKey": it does not cover s3:PutObject'],
     ['a prefix only', policyOf(deny({ Resource: `${BUCKET}/finance/*` })), `statement "RequireKey": it does not cover every object (${BUCKET}/*)`],
+    ['keys of two characters or more', policyOf(deny({ Resource: `${BUCKET}/??*` })), `statement "RequireKey": it does not cover every object (${BUCKET}/*)`],
+    [
+      'HTTP only',
+      policyOf(deny({ Condition: { StringNotEquals: { [KEY_ID]: REQUIRED }, Bool: { 'aws:SecureTransport': 'false' } } })),
+      'statement "RequireKey": it has other conditions (Bool aws:securetransport) that narrow it',
+    ],
     ['one principal', policyOf(deny({ Principal: { AWS: 'arn:aws:iam::123456789012:role/Uploader' } })), 'statement "RequireKey": its principal is not "*"'],
   ])('%s fails', (_form, policy, reason) => {
     expect(evaluateKeyRequirementPolicy(policy, BUCKET, REQUIRED)).toEqual({ compliant: false, reason });

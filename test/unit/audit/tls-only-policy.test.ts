@@ -33,6 +33,11 @@ describe('evaluateTlsOnlyPolicy: forms IAM accepts', () => {
     ['Resource with a wildcard for both', policyOf(deny({ Resource: 'arn:aws:s3:::data-bucket*' }))],
     ['Statement as a single object', JSON.stringify({ Statement: deny({}) })],
     ['the bucket and its objects in two statements', policyOf(deny({ Sid: 'Bucket', Resource: BUCKET }), deny({ Sid: 'Objects', Resource: `${BUCKET}/*` }))],
+    // aws:SecureTransport is in every request context: Null "false" holds for every request, HTTP included.
+    ['Bool false and Null false', policyOf(deny({ Condition: { Bool: { 'aws:SecureTransport': 'false' }, Null: { 'aws:SecureTransport': 'false' } } }))],
+    ['Null false alone (a deny of every request)', policyOf(deny({ Condition: { Null: { 'aws:SecureTransport': false } } }))],
+    // An object key is never empty.
+    ['objects as bucket/?*', policyOf(deny({ Resource: [BUCKET, `${BUCKET}/?*`] }))],
   ])('%s passes', (_form, policy) => {
     expect(evaluateTlsOnlyPolicy(policy, BUCKET)).toMatchObject({ compliant: true });
   });
@@ -57,6 +62,8 @@ describe('evaluateTlsOnlyPolicy: forms that leave a hole', () => {
     ['one principal', policyOf(deny({ Principal: { AWS: 'arn:aws:iam::123456789012:root' } })), 'statement 1: its principal is not "*"'],
     ['NotPrincipal', policyOf(deny({ Principal: undefined, NotPrincipal: { AWS: 'arn:aws:iam::123456789012:root' } })), 'statement 1: its principal is not "*"'],
     ['the value true', policyOf(deny({ Condition: { Bool: { 'aws:SecureTransport': 'true' } } })), 'statement 1: it does not apply when aws:SecureTransport is false'],
+    ['Null true (never, the key is always present)', policyOf(deny({ Condition: { Bool: { 'aws:SecureTransport': 'false' }, Null: { 'aws:SecureTransport': 'true' } } })), 'statement 1: it does not apply when aws:SecureTransport is false'],
+    ['objects of two characters or more', policyOf(deny({ Resource: [BUCKET, `${BUCKET}/??*`] })), `the TLS deny does not cover ${BUCKET}/*`],
     ['a string operator', policyOf(deny({ Condition: { StringEquals: { 'aws:SecureTransport': 'false' } } })), 'statement 1: it tests aws:SecureTransport with StringEquals, not Bool'],
     [
       'a narrowing condition',

@@ -49,7 +49,7 @@ describe.each(COMMANDS.map((command) => [command.name, command] as const))('enfo
 
 describe('usage errors exit 2 with a message and where to look', () => {
   it.each([
-    [['frobnicate'], 'enforcer: unknown command "frobnicate" (commands: audit, scan, remediate, explain)\nRun \'enforcer --help\' for usage.\n'],
+    [['frobnicate'], 'enforcer: unknown command "frobnicate" (commands: audit, scan, remediate, explain, prevention)\nRun \'enforcer --help\' for usage.\n'],
     [['scan'], "enforcer scan: missing s3://BUCKET[/PREFIX]\nRun 'enforcer scan --help' for usage.\n"],
     [['scan', 's3://a-bucket', 's3://b-bucket'], "enforcer scan: expected one s3://BUCKET[/PREFIX], got 2: s3://a-bucket s3://b-bucket\nRun 'enforcer scan --help' for usage.\n"],
     [['scan', 'a-bucket/prefix'], 'enforcer scan: "a-bucket/prefix" is not an S3 URI: write s3://BUCKET or s3://BUCKET/PREFIX\nRun \'enforcer scan --help\' for usage.\n'],
