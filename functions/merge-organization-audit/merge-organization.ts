@@ -2,18 +2,25 @@ import { Buffer } from 'node:buffer';
 import { posix } from 'node:path';
 import { latestReportKey } from '../../shared/audit/audit-report.js';
 import { SEVERITIES, compareText, isFailing, type Severity } from '../../shared/audit/finding.js';
-import { historyText, organizationHistoryEntry, organizationHistoryKey, readHistory, withRun, type RunHistoryEntry } from '../../shared/audit/run-history.js';
+import { WorstAccounts, historyText, organizationHistoryEntry, organizationHistoryKey, readHistory, withRun, type RunHistoryEntry } from '../../shared/audit/run-history.js';
 import { forEachBoundedInOrder } from '../../shared/core/run-bounded.js';
 import { auditedFinding, notAuditedFinding, parseAccountResult, type AccountResult, type MemberAccount } from '../../shared/organization/account-result.js';
 import { buildOrganizationNotification } from '../../shared/organization/organization-notification.js';
 import { organizationRunLayout, type OrganizationRun } from '../../shared/organization/organization-run.js';
 import { OrganizationTally, type AccountLine, type OrganizationChange } from '../../shared/organization/organization-tally.js';
 import type { Notification, NotificationPublisher } from '../../shared/ports/notification-publisher.js';
-import type { ReportSpool } from '../../shared/ports/report-spool.js';
+import type { ReportSpool, SpoolFile } from '../../shared/ports/report-spool.js';
 import type { ReportStore } from '../../shared/ports/report-store.js';
 import { drawTrend } from '../../shared/report-html/draw-trend.js';
-import { renderOrganizationHtml, type OrganizationHtmlAccount } from '../../shared/report-html/render-organization-html.js';
+import {
+  organizationAccountRow,
+  organizationPageFrame,
+  organizationSkippedItem,
+  type OrganizationHtmlAccount,
+  type OrganizationPageFrame,
+} from '../../shared/report-html/render-organization-html.js';
 import type { ListedAccount } from '../list-organization-accounts/list-accounts.js';
+import { bodyOf, type ReportBody } from '../audit-encryption/report-files.js';
 import { ORGANIZATION_REPORT_KIND, OrganizationReportFiles, type OrganizationReportHeader } from './organization-report.js';
 import { readAccountReport, type ReportFindingLine } from './read-account-report.js';
 
@@ -62,18 +69,35 @@ interface MergedAccount {
 
 type Pair = { findings: number; failing: number };
 
-/** What the organization's page and its history need of each account, kept small: a row, not its findings. */
-class OrganizationPageRows {
-  readonly accounts: OrganizationHtmlAccount[] = [];
-  readonly byCheck = new Map<string, Pair>();
-  readonly byAccount = new Map<string, Pair>();
+/** Page ranks, worst first: not audited, then by the most severe failure, then none failing. */
+const RANKS = ['not-audited', ...SEVERITIES, 'none'] as const;
 
-  constructor(private readonly pageKey: string) {}
+/**
+ * The organization page's rows as accounts stream past, spooled a file per rank, so the page is
+ * worst first while memory holds no row: within a rank, accounts keep the listing's order. Also
+ * the counts the history keeps: per check, and the worst accounts by name (bounded).
+ */
+class OrganizationPageRows {
+  readonly byCheck = new Map<string, Pair>();
+  readonly worst = new WorstAccounts();
+  private readonly ranks: SpoolFile[];
+  private readonly skipped: SpoolFile;
+  listed = 0;
+  skippedCount = 0;
+
+  constructor(
+    spool: ReportSpool,
+    private readonly pageKey: string,
+  ) {
+    this.ranks = RANKS.map((rank) => spool.file(`page-rows-${rank}.html`));
+    this.skipped = spool.file('page-rows-skipped.html');
+  }
 
   add(merged: MergedAccount): void {
     const { line, result, findingLines } = merged;
     if (line.status === 'skipped') {
-      this.accounts.push(line);
+      this.skippedCount += 1;
+      this.skipped.append(organizationSkippedItem(line));
       return;
     }
     const failingBySeverity = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
@@ -90,10 +114,23 @@ class OrganizationPageRows {
       }
       this.byCheck.set(finding.check, check);
     }
-    if (line.status === 'audited') this.byAccount.set(line.accountId, account);
+    if (line.status === 'audited') this.worst.add(line.accountId, account);
     // Relative, so the page's links work wherever the reports prefix is copied to.
     const page = result?.status === 'audited' && result.reportKey ? result.reportKey.replace(/\.json$/, '.html') : undefined;
-    this.accounts.push({ ...line, ...(line.status === 'audited' ? { failingBySeverity } : {}), ...(page ? { href: posix.relative(posix.dirname(this.pageKey), page) } : {}) });
+    const row: OrganizationHtmlAccount = {
+      ...line,
+      ...(line.status === 'audited' ? { failingBySeverity } : {}),
+      ...(page ? { href: posix.relative(posix.dirname(this.pageKey), page) } : {}),
+    };
+    const worstSeverity = SEVERITIES.find((severity) => failingBySeverity[severity] > 0);
+    const rank = line.status === 'not-audited' ? 0 : worstSeverity ? 1 + SEVERITIES.indexOf(worstSeverity) : RANKS.length - 1;
+    this.listed += 1;
+    (this.ranks[rank] as SpoolFile).append(organizationAccountRow(row));
+  }
+
+  /** The page around the spooled rows: once, after every account. */
+  page(frame: OrganizationPageFrame): ReportBody {
+    return bodyOf([frame.opening, ...this.ranks, frame.betweenRowsAndSkipped, this.skipped, frame.closing]);
   }
 }
 
@@ -176,10 +213,10 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
   const historyKey = organizationHistoryKey(deps.reports.prefix);
   const historyReading = readOrganizationHistory(deps.store, historyKey);
   const tally = new OrganizationTally();
-  const rows = new OrganizationPageRows(layout.reportHtmlKey);
   const spool = deps.openSpool();
   try {
     const files = new OrganizationReportFiles(spool);
+    const rows = new OrganizationPageRows(spool, layout.reportHtmlKey);
     const promotions = spool.file('promotions.tsv');
     let promotable = 0;
 
@@ -274,15 +311,14 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
       summary,
     };
     const history = await historyReading;
-    const entry = organizationHistoryEntry({ ...run, callerAccountId: deps.callerAccountId }, summary, rows.byCheck, rows.byAccount);
+    const entry = organizationHistoryEntry({ ...run, callerAccountId: deps.callerAccountId }, summary, rows.byCheck, rows.worst.bounded());
     const trend = withRun(history.kind === 'read' ? history.entries : [], entry);
-    const page = renderOrganizationHtml({ run: header.run, summary, accounts: rows.accounts, changes, trendMarkup: await drawTrend(trend) });
-    rows.accounts.length = 0;
+    const frame = organizationPageFrame({ run: header.run, summary, changes, trendMarkup: await drawTrend(trend) }, { listed: rows.listed, skipped: rows.skippedCount });
     let reportError: string | undefined;
     const written = await Promise.allSettled([
       deps.store.write({ key: location.jsonKey, ...files.json(header), contentType: 'application/json', kmsKeyArn: deps.reports.kmsKeyArn }),
       deps.store.write({ key: location.markdownKey, ...files.markdown(header, changes), contentType: 'text/markdown; charset=utf-8', kmsKeyArn: deps.reports.kmsKeyArn }),
-      deps.store.write({ key: location.htmlKey, ...textBody(page), contentType: 'text/html; charset=utf-8', kmsKeyArn: deps.reports.kmsKeyArn }),
+      deps.store.write({ key: location.htmlKey, ...rows.page(frame), contentType: 'text/html; charset=utf-8', kmsKeyArn: deps.reports.kmsKeyArn }),
     ]);
     const failed = written.find((settled): settled is PromiseRejectedResult => settled.status === 'rejected');
     if (failed) {

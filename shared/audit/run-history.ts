@@ -82,23 +82,46 @@ export const parseHistoryLine = (line: string): RunHistoryEntry | undefined => {
   };
 };
 
+type AccountCounts = { readonly findings: number; readonly failing: number };
+
+const worseFirst = ([a, x]: readonly [string, AccountCounts], [b, y]: readonly [string, AccountCounts]): number =>
+  y.failing - x.failing || y.findings - x.findings || compareText(a, b);
+
 /**
- * An organization's accounts, bounded: the `keep` with the most failing findings by name, the
- * others summed.
+ * An organization's accounts as they stream past, bounded: the `keep` with the most failing
+ * findings by name, the others summed — memory holds `keep` accounts, not the organization.
  */
-export const boundAccounts = (
-  byAccount: ReadonlyMap<string, { readonly findings: number; readonly failing: number }>,
-  keep = HISTORY_ACCOUNTS_KEPT,
-): Pick<RunHistoryEntry, 'byAccount' | 'otherAccounts'> => {
-  const ranked = [...byAccount.entries()].sort(([a, x], [b, y]) => y.failing - x.failing || y.findings - x.findings || compareText(a, b));
-  const kept = ranked.slice(0, keep);
-  const rest = ranked.slice(keep);
-  return {
-    byAccount: Object.fromEntries(kept.map(([accountId, pair]) => [accountId, { findings: pair.findings, failing: pair.failing }])),
-    ...(rest.length > 0
-      ? { otherAccounts: rest.reduce((sum, [, pair]) => ({ accounts: sum.accounts + 1, findings: sum.findings + pair.findings, failing: sum.failing + pair.failing }), { accounts: 0, findings: 0, failing: 0 }) }
-      : {}),
-  };
+export class WorstAccounts {
+  private readonly kept: [string, AccountCounts][] = [];
+  private readonly others = { accounts: 0, findings: 0, failing: 0 };
+
+  constructor(private readonly keep = HISTORY_ACCOUNTS_KEPT) {}
+
+  add(accountId: string, counts: AccountCounts): void {
+    const entry: [string, AccountCounts] = [accountId, { findings: counts.findings, failing: counts.failing }];
+    let at = this.kept.findIndex((kept) => worseFirst(entry, kept) < 0);
+    if (at < 0) at = this.kept.length;
+    this.kept.splice(at, 0, entry);
+    if (this.kept.length <= this.keep) return;
+    const [, dropped] = this.kept.pop() as [string, AccountCounts];
+    this.others.accounts += 1;
+    this.others.findings += dropped.findings;
+    this.others.failing += dropped.failing;
+  }
+
+  bounded(): Pick<RunHistoryEntry, 'byAccount' | 'otherAccounts'> {
+    return {
+      byAccount: Object.fromEntries(this.kept.map(([accountId, counts]) => [accountId, { ...counts }])),
+      ...(this.others.accounts > 0 ? { otherAccounts: { ...this.others } } : {}),
+    };
+  }
+}
+
+/** An organization's accounts, bounded as WorstAccounts keeps them. */
+export const boundAccounts = (byAccount: ReadonlyMap<string, AccountCounts>, keep = HISTORY_ACCOUNTS_KEPT): Pick<RunHistoryEntry, 'byAccount' | 'otherAccounts'> => {
+  const worst = new WorstAccounts(keep);
+  for (const [accountId, counts] of byAccount) worst.add(accountId, counts);
+  return worst.bounded();
 };
 
 export interface StoredHistory {
@@ -169,7 +192,7 @@ export const organizationHistoryEntry = (
     readonly accounts: { readonly listed: number; readonly audited: number; readonly notAudited: number; readonly skipped: number };
   },
   byCheck: ReadonlyMap<string, { readonly findings: number; readonly failing: number }>,
-  byAccount: ReadonlyMap<string, { readonly findings: number; readonly failing: number }>,
+  accounts: Pick<RunHistoryEntry, 'byAccount' | 'otherAccounts'>,
 ): RunHistoryEntry => ({
   kind: RUN_HISTORY_KIND,
   runId: run.runId,
@@ -180,6 +203,6 @@ export const organizationHistoryEntry = (
   byStatus: { ...totals.byStatus },
   failingBySeverity: { ...totals.failingBySeverity },
   byCheck: Object.fromEntries([...byCheck.entries()].sort(([a], [b]) => compareText(a, b)).map(([check, pair]) => [check, { findings: pair.findings, failing: pair.failing }])),
-  ...boundAccounts(byAccount),
+  ...accounts,
   accounts: { ...totals.accounts },
 });

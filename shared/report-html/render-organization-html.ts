@@ -70,30 +70,54 @@ const accountRow = (account: OrganizationHtmlAccount): Markup => {
   )}<td>${changesText(account)}</td><td>${noteText(account)}</td></tr>\n`;
 };
 
-const accountsSection = (accounts: readonly OrganizationHtmlAccount[]): Markup => {
-  const listed = accounts.filter((account) => account.status !== 'skipped').sort(compareAccountsWorstFirst);
-  const skipped = accounts.filter((account) => account.status === 'skipped').sort((a, b) => compareText(a.accountId, b.accountId));
-  return html`<section aria-labelledby="accounts-heading">
-<h2 id="accounts-heading">Accounts, worst first</h2>
-<p class="muted">Accounts not audited first, then by the most severe failure and the number of failures. Each account's findings are on its own page.</p>
-${
-  listed.length === 0
-    ? html`<p>No account was audited.</p>\n`
-    : html`<table class="accounts"><thead><tr><th scope="col">account</th><th scope="col">name</th><th scope="col">status</th><th scope="col">worst</th><th scope="col" class="number">failing</th>${TREND_SEVERITIES.map(
-        (severity) => html`<th scope="col" class="number">${severity}</th>`,
-      )}<th scope="col">changes</th><th scope="col">note</th></tr></thead>
+const ACCOUNTS_TABLE_OPENING = html`<table class="accounts"><thead><tr><th scope="col">account</th><th scope="col">name</th><th scope="col">status</th><th scope="col">worst</th><th scope="col" class="number">failing</th>${TREND_SEVERITIES.map(
+  (severity) => html`<th scope="col" class="number">${severity}</th>`,
+)}<th scope="col">changes</th><th scope="col">note</th></tr></thead>
 <tbody>
-${listed.map(accountRow)}</tbody></table>
-`
-}${
-  skipped.length > 0
-    ? html`<details class="skipped"><summary>Skipped <span class="count">(${skipped.length})</span></summary>
-<ul class="compact">${skipped.map((account) => html`<li><code>${account.accountId}</code> ${account.name}${account.reason ? html` <span class="muted">(${account.reason})</span>` : ''}</li>`)}</ul>
-</details>
-`
-    : ''
-}</section>
-`;
+`.text;
+
+/** One audited or not-audited account's row of the accounts table. */
+export const organizationAccountRow = (account: OrganizationHtmlAccount): string => accountRow(account).text;
+
+/** One skipped account's line of the list of skipped accounts. */
+export const organizationSkippedItem = (account: OrganizationHtmlAccount): string =>
+  html`<li><code>${account.accountId}</code> ${account.name}${account.reason ? html` <span class="muted">(${account.reason})</span>` : ''}</li>`.text;
+
+/** Where the accounts' rows go, in order: the table's opening, the rows, then what closes the page. */
+export interface OrganizationPageFrame {
+  /** Everything up to the accounts table's first row. */
+  readonly opening: string;
+  /** After the rows: the table's end, and the opening of the list of skipped accounts. */
+  readonly betweenRowsAndSkipped: string;
+  /** After the skipped accounts: the end of the page. */
+  readonly closing: string;
+}
+
+/**
+ * The page around its accounts, for a caller that streams the rows (the merge, from spool files, a
+ * rank at a time): the rows go between `opening` and `betweenRowsAndSkipped`, the skipped accounts'
+ * items between that and `closing`.
+ */
+export const organizationPageFrame = (input: Omit<OrganizationHtmlInput, 'accounts'>, counts: { readonly listed: number; readonly skipped: number }): OrganizationPageFrame => {
+  const { run } = input;
+  const opening =
+    pageOpening(`S3 encryption audit ${run.runDate}, organization`) +
+    html`<header>
+<h1>S3 encryption audit of the organization — ${run.runDate}</h1>
+<p class="lead">Run <code>${run.runId}</code>, started <time datetime="${run.startedAt}">${run.startedAt}</time>, from account <code>${run.callerAccountId}</code> in <code>${run.region}</code>.</p>
+</header>
+${summarySection(input)}${changesSection(input.changes)}<section aria-labelledby="trend-heading">
+<h2 id="trend-heading">Failing findings over time</h2>
+${trusted(input.trendMarkup)}</section>
+<section aria-labelledby="accounts-heading">
+<h2 id="accounts-heading">Accounts, worst first</h2>
+<p class="muted">Accounts not audited first, then by the most severe failure. Each account's findings are on its own page.</p>
+${counts.listed === 0 ? html`<p>No account was audited.</p>\n` : trusted(ACCOUNTS_TABLE_OPENING)}`.text;
+  const betweenRowsAndSkipped =
+    (counts.listed === 0 ? '' : '</tbody></table>\n') +
+    (counts.skipped > 0 ? html`<details class="skipped"><summary>Skipped <span class="count">(${counts.skipped})</span></summary>\n<ul class="compact">`.text : '');
+  const closing = `${counts.skipped > 0 ? '</ul>\n</details>\n' : ''}</section>\n${PAGE_CLOSING}`;
+  return { opening, betweenRowsAndSkipped, closing };
 };
 
 const changesSection = (changes: readonly OrganizationChange[]): Markup =>
@@ -112,7 +136,7 @@ ${changes.map(
 }</section>
 `;
 
-const summarySection = (input: OrganizationHtmlInput): Markup => {
+const summarySection = (input: Pick<OrganizationHtmlInput, 'summary'>): Markup => {
   const { summary } = input;
   const { accounts, byStatus, failingBySeverity, changes } = summary;
   return html`<section aria-labelledby="summary-heading">
@@ -132,21 +156,13 @@ const summarySection = (input: OrganizationHtmlInput): Markup => {
 
 /**
  * The organization's page: the totals, the most severe changes, the trend and one row per account,
- * worst first, linking to the account's own page. Findings stay on the accounts' pages, so the page
- * grows by a row per account, not by a row per finding.
+ * worst first (not audited, then by the most severe failure, then by the number of failures),
+ * linking to the account's own page. Findings stay on the accounts' pages, so the page grows by a
+ * row per account, not by a row per finding.
  */
 export const renderOrganizationHtml = (input: OrganizationHtmlInput): string => {
-  const { run } = input;
-  return (
-    pageOpening(`S3 encryption audit ${run.runDate}, organization`) +
-    html`<header>
-<h1>S3 encryption audit of the organization — ${run.runDate}</h1>
-<p class="lead">Run <code>${run.runId}</code>, started <time datetime="${run.startedAt}">${run.startedAt}</time>, from account <code>${run.callerAccountId}</code> in <code>${run.region}</code>.</p>
-</header>
-${summarySection(input)}${changesSection(input.changes)}<section aria-labelledby="trend-heading">
-<h2 id="trend-heading">Failing findings over time</h2>
-${trusted(input.trendMarkup)}</section>
-${accountsSection(input.accounts)}`.text +
-    PAGE_CLOSING
-  );
+  const listed = input.accounts.filter((account) => account.status !== 'skipped').sort(compareAccountsWorstFirst);
+  const skipped = input.accounts.filter((account) => account.status === 'skipped').sort((a, b) => compareText(a.accountId, b.accountId));
+  const frame = organizationPageFrame(input, { listed: listed.length, skipped: skipped.length });
+  return frame.opening + listed.map(organizationAccountRow).join('') + frame.betweenRowsAndSkipped + skipped.map(organizationSkippedItem).join('') + frame.closing;
 };

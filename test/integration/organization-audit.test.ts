@@ -349,7 +349,10 @@ describe('the organization audit state machine on the built bundles, against mot
     expect(rows.map((row) => row.accountId).sort()).toEqual(inScope.map((account) => account.accountId).sort());
     expect(skippedAccountsOf(page.text)).toEqual([member(CLOSED).accountId]);
     expect(rows[0]).toEqual(expect.objectContaining({ accountId: member(LOCKED_OUT).accountId, status: 'not audited', href: undefined }));
-    const rank = (row: (typeof rows)[number]): [number, number] => [SEVERITY_RANK.indexOf(row.worst ?? ''), row.failing ?? 0];
+    // Worst first by the most severe failure; within one severity, in the order the accounts were listed
+    // (the merge spools the rows a severity at a time, holding none of them).
+    const rank = (row: (typeof rows)[number]): number => SEVERITY_RANK.indexOf(row.worst ?? '');
+    const listedAt = (accountId: string): number => report.accounts.findIndex((line) => line.accountId === accountId);
     for (const [index, row] of rows.entries()) {
       if (index === 0) continue;
       expect(row.status, row.accountId).toBe('audited');
@@ -357,7 +360,7 @@ describe('the organization audit state machine on the built bundles, against mot
       const previous = rows[index - 1] as (typeof rows)[number];
       if (previous.status !== 'audited') continue;
       const [above, below] = [rank(previous), rank(row)];
-      expect(above[0] > below[0] || (above[0] === below[0] && above[1] >= below[1]), `${previous.accountId} ${JSON.stringify(above)} above ${row.accountId} ${JSON.stringify(below)}`).toBe(true);
+      expect(above > below || (above === below && listedAt(previous.accountId) < listedAt(row.accountId)), `${previous.accountId} (${above}) above ${row.accountId} (${below})`).toBe(true);
     }
 
     // Each audited account's row links to that account's own page of this run, which is there.
