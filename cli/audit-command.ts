@@ -243,7 +243,7 @@ export const auditCommand: Command = {
         ...(localDirectory ? { reportsKmsKeyArn: LOCAL_REPORTS.keyArn, transientReports: true } : {}),
       });
       const outcome = await auditAccount(deps, io.now());
-      if (htmlFile && !htmlCopy?.copiedKey) warn(`the HTML report was not written to ${htmlFile}${outcome.reportError ? ` (${outcome.reportError})` : ''}`);
+      if (htmlFile && !htmlCopy?.copiedKey) warn(`the HTML report was not written to ${htmlFile}${htmlCopy?.copyError ? ` (${htmlCopy.copyError})` : outcome.reportError ? ` (${outcome.reportError})` : ''}`);
       const findings = [...collected.findings].sort(compareFindings);
       const failing = findings.filter((finding) => isFailing(finding.status));
 

@@ -224,7 +224,7 @@ export const runOrganizationAudit = async (env: Record<string, string | undefine
       io.stdout.write(`${kept ? `Report: ${kept}` : 'Report not kept: pass --reports-bucket BUCKET and --reports-key ARN to keep it and compare with the next run.'}\n`);
       if (htmlCopy?.copiedKey) io.stdout.write(`HTML report: ${options.htmlFile}\n`);
     }
-    if (options.htmlFile && !htmlCopy?.copiedKey) warn(`the organization's HTML report was not written to ${options.htmlFile}${outcome.reportError ? ` (${outcome.reportError})` : ''}`);
+    if (options.htmlFile && !htmlCopy?.copiedKey) warn(`the organization's HTML report was not written to ${options.htmlFile}${htmlCopy?.copyError ? ` (${htmlCopy.copyError})` : outcome.reportError ? ` (${outcome.reportError})` : ''}`);
     return failing.length > 0 || outcome.accounts.notAudited > 0 ? EXIT.findings : EXIT.compliant;
   } finally {
     sns?.destroy();

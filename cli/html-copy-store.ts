@@ -1,14 +1,19 @@
 import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReportStore, StoredReport } from '../shared/ports/report-store.js';
 
 /**
  * The run's report store, which also writes one HTML page — the one `--html FILE` asks for — to a
- * local file as it is stored: the page is the one the run files, byte for byte.
+ * local file as it is stored: the page is the one the run files, byte for byte. The local copy is
+ * the command line's extra: when it cannot be written the report still counts as stored (the state
+ * for the next run moves on), and `copyError` says why.
  */
 export class HtmlCopyStore implements ReportStore {
   private copied: string | undefined;
+  private failed: string | undefined;
 
   constructor(
     private readonly inner: ReportStore,
@@ -21,6 +26,11 @@ export class HtmlCopyStore implements ReportStore {
     return this.copied;
   }
 
+  /** Why the page could not be written to the file. */
+  get copyError(): string | undefined {
+    return this.failed;
+  }
+
   readLines(key: string): Promise<AsyncIterable<string> | undefined> {
     return this.inner.readLines(key);
   }
@@ -28,8 +38,13 @@ export class HtmlCopyStore implements ReportStore {
   async write(report: StoredReport): Promise<void> {
     await this.inner.write(report);
     if (!this.isWanted(report.key)) return;
-    await pipeline(Readable.from(report.body(), { objectMode: false }), createWriteStream(this.file, { mode: 0o644 }));
-    this.copied = report.key;
+    try {
+      await mkdir(dirname(this.file), { recursive: true });
+      await pipeline(Readable.from(report.body(), { objectMode: false }), createWriteStream(this.file, { mode: 0o644 }));
+      this.copied = report.key;
+    } catch (error) {
+      this.failed = error instanceof Error ? error.message : String(error);
+    }
   }
 
   copy(fromKey: string, toKey: string, kmsKeyArn: string): Promise<void> {
