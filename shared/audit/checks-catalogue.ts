@@ -52,7 +52,7 @@ export const CHECKS = define({
     resourceType: 'AwsS3Bucket',
     controls: [],
     remediation:
-      'Add to the bucket policy: {"Effect":"Deny","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::BUCKET/*","Condition":{"StringNotEquals":{"s3:x-amz-server-side-encryption-aws-kms-key-id":"REQUIRED_KEY_ARN"}}}. Uploads must then name the key.',
+      'Add the Deny statements EnforcerDenyNonKmsEncryption, EnforcerDenyAwsManagedKey and EnforcerDenyOtherKmsKeys (docs/AUDIT.md; the fix s3-policy-denies-wrong-key writes them). Uploads without encryption headers still get the bucket default. An upload that sends encryption headers must name aws:kms and the full key ARN in x-amz-server-side-encryption-aws-kms-key-id: an alias, alias ARN or bare key id is refused, as are AES256 and aws:kms without a key id.',
   },
   's3-realtime-coverage': {
     title: "Bucket's object-created notifications reach the enforcer",

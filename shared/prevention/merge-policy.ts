@@ -1,6 +1,6 @@
 import { appliesToEveryone, parsePolicyDocument, type PolicyStatement, type PrincipalSet } from '../audit/iam-policy.js';
 import { bucketArn, CONDITION_KEY, type BucketTarget, type GuardrailStatement, type Sid } from './guardrail-statements.js';
-import { statementMatches, type RequestShape } from './request-match.js';
+import { statementMatches, type RequestShape } from '../audit/request-match.js';
 
 /**
  * Adds guardrail statements to a bucket policy without touching anyone else's:

@@ -9,7 +9,7 @@ import {
   type ConditionBlock,
   type GuardrailStatement,
 } from './guardrail-statements.js';
-import { conditionsMatch, type RequestShape } from './request-match.js';
+import { conditionsMatch, type RequestShape } from '../audit/request-match.js';
 
 /**
  * The organization's Resource Control Policy: the bucket guardrails' semantics for every S3 bucket

@@ -30,11 +30,13 @@ import {
  *   evaluated alone as the bucket policy, explicitly denies every HTTP request to the bucket and to objects, and
  *   whose own Resource reaches the bucket; and some such statement whose own Resource reaches every object.
  *
- * - evaluateKeyRequirementPolicy, compliant ⇔ some Deny conditioned on the key-id header applies to every
- *   s3:PutObject on every object that does not name the required key ARN (header-less uploads included), from
- *   every principal over either transport, and lets the required key ARN through.
- *   Evaluator: some Deny statement naming the key-id header, evaluated alone, explicitly denies every such
- *   upload and does not deny an upload naming the required key ARN (aws:kms or DSSE-KMS).
+ * - evaluateKeyRequirementPolicy, compliant ⇔ the Deny statements that each apply to every principal, transport and
+ *   object, and deny no s3:PutObject naming aws:kms with the required key ARN, together deny every s3:PutObject
+ *   that names another encryption: AES256, aws:kms or aws:kms:dsse without a key id or with any other key id
+ *   (header-less uploads are left to the bucket default and not judged; SSE-C is its own check).
+ *   Evaluator: the same, each statement evaluated alone as the bucket policy: which wrong uploads it explicitly
+ *   denies (from a stranger over HTTPS), whether it denies every request one dimension away from one of them, and
+ *   that it does not deny the required key ARN.
  *
  * "Every request" is decided exactly without enumerating the cross product. A statement applies to a request
  * when its principal, action, resource and each condition match, and each of these reads one dimension of
@@ -405,13 +407,14 @@ const CALLERS = [WHO.stranger, WHO.anonymous, WHO.grantee, WHO.granteeRoot, WHO.
 const OBJECT_KEYS = ['report.csv', 'finance/2026/ledger.xlsx', 'a'].map((key) => ({ resource: objectArnOf(BUCKET, key) }));
 const putWith = (encryption: UploadEncryptionName): Pick<RequestParts, 'action' | 'headers'> => ({ action: 's3:PutObject', headers: ENCRYPTIONS[encryption] });
 /**
- * Key ids no real upload sends but the generator writes into conditions, sent literally: a condition that compares
- * the header with them (StringNotEquals "arn:aws:kms:*:*:*" compares without wildcards) lets such a request through.
+ * Key ids no real upload sends but the generator writes into conditions, sent literally under aws:kms and DSSE-KMS:
+ * a condition that compares the header with them (StringNotEquals "arn:aws:kms:*:*:*" compares without wildcards)
+ * lets such a request through.
  */
 const LITERAL_KEY_IDS = [...new Set(KEY_ID_VALUES.flat())]
-  .filter((value) => !Object.values(ENCRYPTIONS).some((headers: Record<string, string>) => headers[SSE_KMS_KEY_ID] === value))
-  .map((value) => ({ action: 's3:PutObject', headers: { [SSE]: 'aws:kms', [SSE_KMS_KEY_ID]: value } }));
-const ALL_UPLOADS = [...(Object.keys(ENCRYPTIONS) as UploadEncryptionName[]).map(putWith), ...LITERAL_KEY_IDS];
+  .filter((value) => value !== REQUIRED.arn)
+  .flatMap((value) => ['aws:kms', 'aws:kms:dsse'].map((sse) => ({ action: 's3:PutObject', headers: { [SSE]: sse, [SSE_KMS_KEY_ID]: value } })));
+const ALL_UPLOADS = [...(Object.keys(ENCRYPTIONS) as UploadEncryptionName[]).map(putWith), ...LITERAL_KEY_IDS.filter(({ headers }) => headers[SSE] === 'aws:kms')];
 /** Bucket-level actions: what an administrator calls, and one no partial pattern names. */
 const BUCKET_ACTIONS = ['s3:CreateBucketMetadataTableConfiguration', 's3:ListBucket', 's3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutEncryptionConfiguration'].map(
   (action) => ({ action }),
@@ -426,16 +429,15 @@ const HTTP_TO_OBJECTS = oneDimensionAway({ principal: WHO.stranger, action: 's3:
   OBJECT_OPERATIONS,
   OBJECT_KEYS,
 ]);
-const NAMES_REQUIRED_ARN: UploadEncryptionName[] = ["aws:kms with the required key's ARN", "DSSE-KMS with the required key's ARN"];
-const WRONG_KEY_UPLOADS = oneDimensionAway({ principal: WHO.stranger, ...putWith('no encryption headers'), resource: objectArnOf(BUCKET, 'report.csv'), transport: 'HTTPS' }, [
-  CALLERS,
-  TRANSPORT_VARIATIONS,
-  [...(Object.keys(ENCRYPTIONS) as UploadEncryptionName[]).filter((name) => !NAMES_REQUIRED_ARN.includes(name)).map(putWith), ...LITERAL_KEY_IDS],
-  OBJECT_KEYS,
-]);
-const REQUIRED_KEY_UPLOADS = NAMES_REQUIRED_ARN.map((encryption) =>
-  s3RequestOf(BUCKET, { principal: WHO.stranger, ...putWith(encryption), resource: objectArnOf(BUCKET, 'report.csv'), transport: 'HTTPS' }),
-);
+/** Not judged by the key check: header-less uploads get the bucket default, SSE-C is s3-sse-c-blocked, DSSE-KMS under the required key either way. */
+const NOT_JUDGED: UploadEncryptionName[] = ['no encryption headers', 'SSE-C (customer algorithm AES256)', "aws:kms with the required key's ARN", "DSSE-KMS with the required key's ARN"];
+const WRONG_ENCRYPTIONS = [...(Object.keys(ENCRYPTIONS) as UploadEncryptionName[]).filter((name) => !NOT_JUDGED.includes(name)).map(putWith), ...LITERAL_KEY_IDS];
+const UPLOAD_BASE = { principal: WHO.stranger, resource: objectArnOf(BUCKET, 'report.csv'), transport: 'HTTPS' } as const;
+/** Each wrong upload from the base caller; and, for one of them, every request one caller, transport or object away. */
+const WRONG_UPLOADS = WRONG_ENCRYPTIONS.map((upload) => s3RequestOf(BUCKET, { ...UPLOAD_BASE, ...upload }));
+const everyCallerTransportObject = (upload: Pick<RequestParts, 'action' | 'headers'>): S3Request[] =>
+  oneDimensionAway({ ...UPLOAD_BASE, ...upload }, [CALLERS, TRANSPORT_VARIATIONS, OBJECT_KEYS]);
+const REQUIRED_KEY_UPLOADS = [s3RequestOf(BUCKET, { ...UPLOAD_BASE, ...putWith("aws:kms with the required key's ARN") })];
 
 interface OracleVerdict {
   readonly compliant: boolean;
@@ -493,22 +495,60 @@ const oracleTlsOnly = async (policy: Json): Promise<OracleVerdict> => {
   return { compliant: bucket && objects, detail: notes.join(' | ') || 'no Deny names aws:SecureTransport' };
 };
 
-const oracleRequiresKey = async (policy: Json): Promise<OracleVerdict> => {
-  const candidates = statementsOf(policy).filter((statement) => isDeny(statement) && names(statement, KEY_ID_LOWER));
-  const notes: string[] = [];
-  for (const statement of candidates) {
-    const wrong = await deniesEvery(statement, 'key-wrong', WRONG_KEY_UPLOADS);
-    if (!wrong.denied) {
-      notes.push(`lets through ${describeWitness(wrong)}`);
+/** For each literal key-id upload, the index of the upload naming another key's ARN under the same encryption. */
+const STAND_IN = new Map(
+  WRONG_ENCRYPTIONS.flatMap((upload, index) => {
+    if (index < WRONG_ENCRYPTIONS.length - LITERAL_KEY_IDS.length) return [];
+    const sse = upload.headers?.[SSE];
+    const stand = WRONG_ENCRYPTIONS.findIndex((other) => other.headers?.[SSE] === sse && other.headers?.[SSE_KMS_KEY_ID] === BUCKET.otherKeyArn);
+    return stand >= 0 ? [[index, stand] as const] : [];
+  }),
+);
+const refusedCache = new Map<string, readonly number[]>();
+/** The indexes of the WRONG_UPLOADS the statement, alone, explicitly denies. */
+const wrongUploadsDenied = async (statement: Json): Promise<readonly number[]> => {
+  const cacheKey = JSON.stringify(statement);
+  const known = refusedCache.get(cacheKey);
+  if (known) return known;
+  const refused: number[] = [];
+  // Without a condition on the key id, a literal key id is decided as another key's ARN under the same encryption.
+  const keyIdMatters = names(statement, KEY_ID_LOWER);
+  for (const [index, request] of WRONG_UPLOADS.entries()) {
+    const stand = keyIdMatters ? index : (STAND_IN.get(index) ?? index);
+    if (stand !== index) {
+      if (refused.includes(stand)) refused.push(index);
       continue;
     }
+    if ((await decideAlone(statement, request)).decision === 'ExplicitlyDenied') refused.push(index);
+  }
+  refusedCache.set(cacheKey, refused);
+  return refused;
+};
+
+const oracleRequiresKey = async (policy: Json): Promise<OracleVerdict> => {
+  const candidates = statementsOf(policy).filter((statement) => isDeny(statement) && (names(statement, KEY_ID_LOWER) || names(statement, SSE.toLowerCase())));
+  const notes: string[] = [];
+  const denied = new Set<number>();
+  for (const statement of candidates) {
     if (!(await deniesNone(statement, 'key-required', REQUIRED_KEY_UPLOADS))) {
       notes.push('also denies the required key');
       continue;
     }
-    return { compliant: true, detail: 'denies every wrong-key upload' };
+    const refused = await wrongUploadsDenied(statement);
+    const first = refused[0];
+    if (first === undefined) continue;
+    // A statement's verdict is a product over the request's dimensions: if it denies every request one dimension
+    // away from one wrong upload it denies, it denies each upload it refuses from every caller, transport and object.
+    const everywhere = await deniesEvery(statement, `key-everywhere-${first}`, everyCallerTransportObject(WRONG_ENCRYPTIONS[first] as Pick<RequestParts, 'action' | 'headers'>));
+    if (!everywhere.denied) {
+      notes.push(`narrowed: lets through ${describeWitness(everywhere)}`);
+      continue;
+    }
+    for (const index of refused) denied.add(index);
   }
-  return { compliant: false, detail: notes.join(' | ') || 'no Deny names the key-id header' };
+  const letThrough = WRONG_UPLOADS.filter((_, index) => !denied.has(index));
+  if (letThrough.length === 0) return { compliant: true, detail: 'denies every wrong-key upload' };
+  return { compliant: false, detail: [...notes, `lets through ${JSON.stringify(letThrough[0]?.context)}`].join(' | ') };
 };
 
 // ---------- the comparison ----------

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePolicyDocument } from '../../../shared/audit/iam-policy.js';
-import { conditionsMatch, entryMatches, statementMatches, type RequestShape } from '../../../shared/prevention/request-match.js';
+import { conditionsMatch, entryMatches, statementMatches, type RequestShape } from '../../../shared/audit/request-match.js';
 
 const SSE = 's3:x-amz-server-side-encryption';
 const KEY_ID = 's3:x-amz-server-side-encryption-aws-kms-key-id';

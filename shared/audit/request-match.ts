@@ -1,5 +1,5 @@
-import { appliesToAction, appliesToResource, type ConditionEntry, type PolicyStatement } from '../audit/iam-policy.js';
-import { globMatches } from '../audit/glob.js';
+import { appliesToAction, appliesToResource, type ConditionEntry, type PolicyStatement } from './iam-policy.js';
+import { globMatches } from './glob.js';
 
 /**
  * Whether a statement applies to a request of a known shape, decided the way IAM decides it, for
