@@ -6,11 +6,10 @@ import { LocalReportSpool } from '../shared/adapters/local-report-spool.js';
 import { S3ReportStore } from '../shared/adapters/s3-report-store.js';
 import { SnsNotificationPublisher } from '../shared/adapters/sns-notification-publisher.js';
 import { compareFindings, isFailing, SEVERITIES, type Finding } from '../shared/audit/finding.js';
-import { fixRecordOf } from '../shared/audit/plan-fixes.js';
+import { fixRecordOf, fixTarget } from '../shared/audit/plan-fixes.js';
 import { createRegionalKmsClients, createRegionalS3Clients, createSnsClient } from '../shared/aws/aws-clients.js';
 import { securityHubImporter } from '../shared/aws/security-hub-importer.js';
 import { loadAuditConfig, type AuditRunSettings } from '../shared/config/audit-config.js';
-import { NO_FIXES } from '../shared/config/parse-policy.js';
 import type { Notification, NotificationPublisher } from '../shared/ports/notification-publisher.js';
 import { auditAccount, type AuditOutcome } from '../functions/audit-encryption/audit-account.js';
 import { announceOnSns, auditServices, type AccountClients } from '../functions/audit-encryption/audit-services.js';
@@ -63,7 +62,8 @@ Options:
                           report (latest.json, which this run then replaces: the nightly run will
                           compare with it). REPORTS_BUCKET alone is not used by the CLI.
   --apply-fixes           apply the fixes POLICY.audit.fixes turns on, as the nightly run does;
-                          without it the audit only reads
+                          without it the audit only reads, and shows each of those fixes as
+                          planned on stderr (a bucket policy fix with the exact policy it writes)
   --security-hub          import the findings into Security Hub CSPM in the audited account, in
                           each finding's region (as POLICY.audit.securityHub does for the nightly run)
   --html FILE             write the run's HTML report to FILE too (a self-contained page: no script,
@@ -104,8 +104,9 @@ const cliRecorder = (warn: (line: string) => void, reportsRequested: boolean) =>
     factsGathered: () => undefined,
     fixAttempted(result) {
       const record = fixRecordOf(result);
-      const target = result.plan.kind === 'put-bucket-encryption' ? result.plan.bucket : result.plan.keyArn;
-      warn(`${record.action} ${target}: ${record.outcome}${record.error ? ` (${record.error})` : ` (${record.before} → ${record.after})`}`);
+      warn(`${record.action} ${fixTarget(result.plan)}: ${record.outcome}${record.error ? ` (${record.error})` : ` (${record.before} → ${record.after})`}`);
+      // The exact document, as it is (or would be) written: what a reviewer approves before --apply-fixes.
+      if (result.plan.kind === 'put-bucket-policy' && (result.outcome === 'planned' || result.outcome === 'applied')) warn(`  policy: ${result.plan.policy}`);
     },
     previousDetailsUnavailable(reason) {
       warn(`the previous findings that changed or resolved could not be read back (${reason})`);
@@ -236,9 +237,10 @@ export const auditCommand: Command = {
         openSpool: () => new LocalReportSpool(),
         auditSettings: {
           ...config.audit,
-          fixes: values['apply-fixes'] ? config.audit.fixes : NO_FIXES,
           securityHub: config.audit.securityHub || values['security-hub'] === true,
         },
+        // Without --apply-fixes the fixes POLICY turns on are planned and shown, never written.
+        fixMode: values['apply-fixes'] ? 'apply' : 'plan',
         reportStore: htmlCopy ?? innerStore,
         ...(localDirectory ? { reportsKmsKeyArn: LOCAL_REPORTS.keyArn, transientReports: true } : {}),
       });

@@ -10,6 +10,7 @@ import { SNS_MESSAGE_BUDGET_BYTES, SnsNotificationPublisher, snsMessageBytes } f
 import { StsRoleAssumer } from '../shared/adapters/sts-role-assumer.js';
 import { toAwsCallError } from '../shared/adapters/aws-error.js';
 import { consoleHostOf } from '../shared/audit/audit-report.js';
+import { fixTarget } from '../shared/audit/plan-fixes.js';
 import { compareFindings, isFailing, type AccountFinding } from '../shared/audit/finding.js';
 import {
   CLIENT_SETTINGS,
@@ -62,7 +63,7 @@ const organizationRecorder = (warn: (line: string) => void) => {
   const audit: AuditRecorder = {
     findingRecorded: () => undefined,
     factsGathered: () => undefined,
-    fixAttempted: (result) => warn(`fix ${result.outcome}: ${result.plan.kind === 'put-bucket-encryption' ? result.plan.bucket : result.plan.keyArn}`),
+    fixAttempted: (result) => warn(`fix ${result.outcome}: ${fixTarget(result.plan)}${result.outcome === 'failed' || result.outcome === 'refused' ? ` (${result.error})` : ''}`),
     previousDetailsUnavailable: () => undefined,
     previousReportUnavailable: () => undefined,
     reportNotWritten: (what, error) => warn(`${what} not written: ${error instanceof Error ? error.message : String(error)}`),

@@ -1,18 +1,35 @@
 import type { FixPlan, FixResult } from '../../shared/audit/plan-fixes.js';
 import { mapBounded } from '../../shared/core/run-bounded.js';
-import type { BucketEncryptionWriter } from '../../shared/ports/bucket-encryption-writer.js';
+import type { BucketEncryptionWriter, BucketPolicyWriter } from '../../shared/ports/bucket-encryption-writer.js';
 import type { KeyRotationWriter } from '../../shared/ports/key-inspector.js';
 import { factError } from './gather-facts.js';
 
 export interface FixWriters {
+  /** apply: write each planned fix; plan: write nothing, and report each as planned (a dry run). */
+  readonly mode: 'apply' | 'plan';
   readonly bucketEncryption: BucketEncryptionWriter;
+  readonly bucketPolicy: BucketPolicyWriter;
   readonly keyRotation: KeyRotationWriter;
 }
 
+const write = (plan: Exclude<FixPlan, { kind: 'refused' }>, writers: FixWriters): Promise<void> => {
+  switch (plan.kind) {
+    case 'put-bucket-encryption':
+      return writers.bucketEncryption.putDefaultEncryption(plan.bucket, plan.region, plan.rule);
+    case 'block-sse-c':
+      return writers.bucketEncryption.putEncryptionRules(plan.bucket, plan.region, plan.rules);
+    case 'put-bucket-policy':
+      return writers.bucketPolicy.putBucketPolicy(plan.bucket, plan.region, plan.policy);
+    case 'enable-key-rotation':
+      return writers.keyRotation.enableRotation(plan.keyArn, plan.region, plan.periodDays);
+  }
+};
+
 const apply = async (plan: FixPlan, writers: FixWriters): Promise<FixResult> => {
+  if (plan.kind === 'refused') return { plan, outcome: 'refused', error: plan.reason };
+  if (writers.mode === 'plan') return { plan, outcome: 'planned' };
   try {
-    if (plan.kind === 'put-bucket-encryption') await writers.bucketEncryption.putDefaultEncryption(plan.bucket, plan.region, plan.rule);
-    else await writers.keyRotation.enableRotation(plan.keyArn, plan.region, plan.periodDays);
+    await write(plan, writers);
     return { plan, outcome: 'applied' };
   } catch (error) {
     const { operation, code, message } = factError(plan.kind, error);

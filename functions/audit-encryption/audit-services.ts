@@ -34,8 +34,10 @@ export interface AuditServicesInput {
   readonly recorder: AuditRecorder;
   /** Scratch space for one run's report. */
   readonly openSpool: () => ReportSpool;
-  /** The audit's settings as this run applies them (the CLI turns fixes off unless asked). */
+  /** The audit's settings as this run applies them. */
   readonly auditSettings?: AuditSettings | undefined;
+  /** apply (the default): write the fixes POLICY.audit.fixes turns on; plan: report them as planned, write nothing. */
+  readonly fixMode?: 'apply' | 'plan' | undefined;
   /** Where the real-time enforcer listens in the audited account, when it is not what the settings name. */
   readonly enforcer?: EnforcerTargets | undefined;
   /** The key reports are encrypted under, when it is not the audited account's required key. */
@@ -54,15 +56,16 @@ export const announceOnSns = (publisher: NotificationPublisher): RunEnding => an
  * the nightly function and the CLI alike. The clients decide which account is read; the reports
  * store checks the bucket belongs to the reports owner.
  */
-export const auditServices = ({ settings, audited, reportsOwner, ending, recorder, openSpool, auditSettings, enforcer, reportsKmsKeyArn, reportStore, transientReports }: AuditServicesInput): AuditDependencies => {
+export const auditServices = ({ settings, audited, reportsOwner, ending, recorder, openSpool, auditSettings, fixMode, enforcer, reportsKmsKeyArn, reportStore, transientReports }: AuditServicesInput): AuditDependencies => {
   const home = settings.aws.region;
   const keys = new KmsKeyInspector(audited.clients.kmsIn);
+  const bucketWriter = new S3BucketEncryptionWriter(audited.clients.s3In, audited.accountId);
   const applied = auditSettings ?? settings.audit;
   const { securityHub } = audited.clients;
   if (applied.securityHub && !securityHub) throw new Error(`Security Hub import is on, but no Security Hub importer was given for account ${audited.accountId}`);
   return {
     sources: { buckets: new S3BucketInspector(audited.clients.s3In, home), keys, concurrency: settings.concurrency },
-    writers: { bucketEncryption: new S3BucketEncryptionWriter(audited.clients.s3In, audited.accountId), keyRotation: keys },
+    writers: { mode: fixMode ?? 'apply', bucketEncryption: bucketWriter, bucketPolicy: bucketWriter, keyRotation: keys },
     reports: settings.reportsBucket
       ? {
           store: reportStore ?? new S3ReportStore(reportsOwner.clients.s3In(home), settings.reportsBucket, reportsOwner.accountId),

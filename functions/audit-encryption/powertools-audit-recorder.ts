@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { isFailing, type AccountFinding } from '../../shared/audit/finding.js';
-import { fixRecordOf, type FixResult } from '../../shared/audit/plan-fixes.js';
+import { fixRecordOf, fixTarget, type FixResult } from '../../shared/audit/plan-fixes.js';
 import type { AuditOutcome } from './audit-account.js';
 import type { AuditRecorder } from './audit-recorder.js';
 
-const target = (result: FixResult): string => (result.plan.kind === 'put-bucket-encryption' ? result.plan.bucket : result.plan.keyArn);
+const target = (result: FixResult): string => fixTarget(result.plan);
 
 /** Structured lines: never object contents or credentials; names, ARNs, states. */
 export const powertoolsAuditRecorder = (logger: Logger, metrics: Metrics): AuditRecorder => ({
@@ -15,10 +15,14 @@ export const powertoolsAuditRecorder = (logger: Logger, metrics: Metrics): Audit
     metrics.addMetric('BucketsUnreachable', MetricUnit.Count, counts.unreachable);
   },
   fixAttempted(result) {
-    const fields = { resource: target(result), ...fixRecordOf(result), findings: result.plan.findingIds };
-    if (result.outcome === 'applied') logger.warn('audit fix applied', fields);
-    else logger.error('audit fix failed', fields);
-    metrics.addMetric(result.outcome === 'applied' ? 'FixesApplied' : 'FixesFailed', MetricUnit.Count, 1);
+    const { before, ...record } = fixRecordOf(result);
+    // A bucket policy names principals and accounts: the log says how long it was, not what it said.
+    const policy = record.action === 'PutBucketPolicy';
+    const fields = { resource: target(result), ...record, ...(policy ? { beforeCharacters: before.length } : { before }), findings: result.plan.findingIds };
+    if (result.outcome === 'applied' || result.outcome === 'planned') logger.warn(`audit fix ${result.outcome}`, fields);
+    else logger.error(`audit fix ${result.outcome}`, fields);
+    const metric = { applied: 'FixesApplied', planned: 'FixesPlanned', failed: 'FixesFailed', refused: 'FixesRefused' } as const;
+    metrics.addMetric(metric[result.outcome], MetricUnit.Count, 1);
   },
   previousDetailsUnavailable(reason) {
     logger.warn('the previous findings that changed or resolved could not be read back; the summary shows what the state holds', { reason });

@@ -1,7 +1,7 @@
 import type { Notification } from '../ports/notification-publisher.js';
 import type { AuditReport, ReportHeader } from './audit-report.js';
 import type { FindingChanges, PreviousFinding } from './diff-findings.js';
-import { compareSeverity, compareText, highestSeverity, type Finding, type FindingStatus, type Severity } from './finding.js';
+import { compareSeverity, compareText, highestSeverity, type Finding, type FindingStatus, type FixRecord, type Severity } from './finding.js';
 
 export type ChangeKind = 'new' | 'changed' | 'resolved' | 'fixed';
 
@@ -86,9 +86,21 @@ export const notifiedFindings = (changes: FindingChanges): NotifiedFinding[] => 
 
 const LABEL: Readonly<Record<ChangeKind, string>> = { new: 'NEW', changed: 'CHANGED', fixed: 'FIXED', resolved: 'RESOLVED' };
 
+const fixText = (fix: FixRecord): string => {
+  switch (fix.outcome) {
+    case 'applied':
+      return fix.after;
+    case 'planned':
+      return `fix planned: ${fix.after}`;
+    case 'failed':
+    case 'refused':
+      return `fix ${fix.outcome}: ${fix.error ?? ''}`;
+  }
+};
+
 const textLine = (finding: NotifiedFinding): string => {
   const was = finding.change === 'changed' && finding.previous ? ` (was ${finding.previous.severity}: ${finding.previous.observed})` : '';
-  const fix = finding.fix ? ` → ${finding.fix.outcome === 'applied' ? finding.fix.after : `fix failed: ${finding.fix.error ?? ''}`}` : '';
+  const fix = finding.fix ? ` → ${fixText(finding.fix)}` : '';
   return `- [${finding.severity}] ${finding.check} ${finding.resource}: ${finding.observed}${was}${fix}`;
 };
 

@@ -15,10 +15,11 @@ export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 /** A change the audit made, with the state before; every fix is logged and reported. */
 export interface FixRecord {
-  readonly action: 'PutBucketEncryption' | 'EnableKeyRotation';
+  readonly action: 'PutBucketEncryption' | 'EnableKeyRotation' | 'PutBucketPolicy';
   readonly before: string;
   readonly after: string;
-  readonly outcome: 'applied' | 'failed';
+  /** planned: what a run that applies fixes would do; refused: judged unsafe or impossible, nothing sent. */
+  readonly outcome: 'applied' | 'planned' | 'failed' | 'refused';
   readonly error?: string | undefined;
 }
 

@@ -3,6 +3,7 @@ import type { AuditFacts, KeyFacts, KeyLookup } from './audit-facts.js';
 import { auditedBuckets, type AuditContext, type AuditedBucket } from './audit-context.js';
 import { whyCannotRotate } from './key-rotation-eligibility.js';
 import type { Finding, FixRecord } from './finding.js';
+import { planBucketPolicyFix, planSseCBlock, sseCFindingFor, type GuardrailFixPlan } from './plan-guardrail-fixes.js';
 
 export interface DefaultEncryptionRule {
   readonly algorithm: typeof SSE_ALGORITHM.kms | typeof SSE_ALGORITHM.dsseKms;
@@ -29,9 +30,16 @@ export type FixPlan =
       readonly region: string;
       readonly periodDays: number;
       readonly before: string;
-    };
+    }
+  | GuardrailFixPlan;
 
-export type FixResult = { readonly plan: FixPlan; readonly outcome: 'applied' } | { readonly plan: FixPlan; readonly outcome: 'failed'; readonly error: string };
+/**
+ * applied: written; planned: what a run that applies fixes would write (the CLI without
+ * --apply-fixes); failed: the write failed; refused: judged unsafe or impossible, nothing sent.
+ */
+export type FixResult =
+  | { readonly plan: FixPlan; readonly outcome: 'applied' | 'planned' }
+  | { readonly plan: FixPlan; readonly outcome: 'failed' | 'refused'; readonly error: string };
 
 const findingFor = (findings: readonly Finding[], check: string, resource: string): Finding | undefined =>
   findings.find((finding) => finding.check === check && finding.resource === resource && finding.status === 'failed');
@@ -50,6 +58,34 @@ const keyByArn = (keys: ReadonlyMap<string, KeyLookup>, arn: string): KeyFacts |
 export const planFixes = (findings: readonly Finding[], facts: AuditFacts, context: AuditContext): FixPlan[] =>
   planFixesFor(findings, auditedBuckets(facts, context), facts.keys, context);
 
+type DefaultEncryptionPlan = Extract<FixPlan, { kind: 'put-bucket-encryption' }>;
+
+/** The default-encryption fix for one bucket, where it is sure to help (the required key is usable and Enabled in the bucket's region). */
+const defaultEncryptionPlan = (findings: readonly Finding[], audited: AuditedBucket): DefaultEncryptionPlan | undefined => {
+  if (!('requiredKey' in audited)) return undefined;
+  const { facts: bucket, requirement, requiredKey } = audited;
+  const finding = findingFor(findings, 's3-default-encryption-kms', bucket.arn);
+  if (!bucket.encryption.ok || !finding || requiredKey.kind !== 'usable' || requiredKey.key.state !== 'Enabled') return undefined;
+  const rules = bucket.encryption.value.kind === 'configured' ? bucket.encryption.value.rules : [];
+  // Never lower protection: a DSSE-KMS default stays DSSE-KMS (which has no bucket keys).
+  const dsse = rules.some((rule) => rule.algorithm === SSE_ALGORITHM.dsseKms) && requirement.acceptDsseKms;
+  const bucketKeyEnabled = !dsse && requirement.bucketKey;
+  const bucketKeyFinding = bucketKeyEnabled ? findingFor(findings, 's3-bucket-key-enabled', bucket.arn) : undefined;
+  return {
+      kind: 'put-bucket-encryption',
+      findingIds: [finding.id, ...(bucketKeyFinding ? [bucketKeyFinding.id] : [])],
+      bucket: bucket.name,
+      region: bucket.region,
+      rule: {
+        algorithm: dsse ? SSE_ALGORITHM.dsseKms : SSE_ALGORITHM.kms,
+        keyArn: requiredKey.arn,
+        bucketKeyEnabled,
+        blockedEncryptionTypes: [...new Set(rules.flatMap((rule) => rule.blockedEncryptionTypes))],
+      },
+      before: finding.observed,
+  };
+};
+
 /** As planFixes, for buckets whose requirement and regional key are already worked out. */
 export const planFixesFor = (
   findings: readonly Finding[],
@@ -58,31 +94,19 @@ export const planFixesFor = (
   context: AuditContext,
 ): FixPlan[] => {
   const plans: FixPlan[] = [];
-  if (context.settings.fixes['s3-default-encryption-kms']) {
-    for (const audited of buckets) {
-      if (!('requiredKey' in audited)) continue;
-      const { facts: bucket, requirement, requiredKey } = audited;
-      const finding = findingFor(findings, 's3-default-encryption-kms', bucket.arn);
-      if (!bucket.encryption.ok || !finding || requiredKey.kind !== 'usable' || requiredKey.key.state !== 'Enabled') continue;
-      const rules = bucket.encryption.value.kind === 'configured' ? bucket.encryption.value.rules : [];
-      // Never lower protection: a DSSE-KMS default stays DSSE-KMS (which has no bucket keys).
-      const dsse = rules.some((rule) => rule.algorithm === SSE_ALGORITHM.dsseKms) && requirement.acceptDsseKms;
-      const bucketKeyEnabled = !dsse && requirement.bucketKey;
-      const bucketKeyFinding = bucketKeyEnabled ? findingFor(findings, 's3-bucket-key-enabled', bucket.arn) : undefined;
-      plans.push({
-        kind: 'put-bucket-encryption',
-        findingIds: [finding.id, ...(bucketKeyFinding ? [bucketKeyFinding.id] : [])],
-        bucket: bucket.name,
-        region: bucket.region,
-        rule: {
-          algorithm: dsse ? SSE_ALGORITHM.dsseKms : SSE_ALGORITHM.kms,
-          keyArn: requiredKey.arn,
-          bucketKeyEnabled,
-          blockedEncryptionTypes: [...new Set(rules.flatMap((rule) => rule.blockedEncryptionTypes))],
-        },
-        before: finding.observed,
-      });
+  const { fixes } = context.settings;
+  for (const audited of buckets) {
+    const encryption = fixes['s3-default-encryption-kms'] ? defaultEncryptionPlan(findings, audited) : undefined;
+    if (encryption) {
+      // One PutBucketEncryption per bucket: the SSE-C block goes into the rule the default fix writes.
+      const sseC = fixes['s3-sse-c-blocked'] ? sseCFindingFor(findings, audited.facts.arn) : undefined;
+      const blocked = sseC ? [...new Set([...encryption.rule.blockedEncryptionTypes, 'SSE-C'])] : encryption.rule.blockedEncryptionTypes;
+      plans.push(sseC ? { ...encryption, findingIds: [...encryption.findingIds, sseC.id], rule: { ...encryption.rule, blockedEncryptionTypes: blocked } } : encryption);
+    } else if (fixes['s3-sse-c-blocked']) {
+      const sseC = planSseCBlock(findings, audited);
+      if (sseC) plans.push(sseC);
     }
+    plans.push(...planBucketPolicyFix(findings, audited, context.policy, { wrongKey: fixes['s3-policy-denies-wrong-key'], tlsOnly: fixes['s3-tls-only-policy'] }));
   }
   if (context.settings.fixes['kms-key-rotation']) {
     for (const finding of findings) {
@@ -102,20 +126,41 @@ export const planFixesFor = (
   return plans;
 };
 
-const describeAfter = (plan: FixPlan): string =>
-  plan.kind === 'put-bucket-encryption'
-    ? `${plan.rule.algorithm === SSE_ALGORITHM.kms ? 'SSE-KMS' : 'DSSE-KMS'} with ${plan.rule.keyArn}, bucket key ${plan.rule.bucketKeyEnabled ? 'on' : 'off'}${
-        plan.rule.blockedEncryptionTypes.length > 0 ? `, blocking ${plan.rule.blockedEncryptionTypes.join(', ')}` : ''
-      }`
-    : `automatic rotation on, every ${plan.periodDays} days`;
+const FIX_ACTIONS = {
+  'put-bucket-encryption': 'PutBucketEncryption',
+  'block-sse-c': 'PutBucketEncryption',
+  'enable-key-rotation': 'EnableKeyRotation',
+  'put-bucket-policy': 'PutBucketPolicy',
+} as const satisfies Record<Exclude<FixPlan['kind'], 'refused'>, FixRecord['action']>;
 
+const describeAfter = (plan: FixPlan): string => {
+  switch (plan.kind) {
+    case 'put-bucket-encryption':
+      return `${plan.rule.algorithm === SSE_ALGORITHM.kms ? 'SSE-KMS' : 'DSSE-KMS'} with ${plan.rule.keyArn}, bucket key ${plan.rule.bucketKeyEnabled ? 'on' : 'off'}${
+        plan.rule.blockedEncryptionTypes.length > 0 ? `, blocking ${plan.rule.blockedEncryptionTypes.join(', ')}` : ''
+      }`;
+    case 'block-sse-c':
+      return `SSE-C blocked (BlockedEncryptionTypes), the ${plan.rules.length === 1 ? 'rule' : `${plan.rules.length} rules`} otherwise as they were`;
+    case 'enable-key-rotation':
+      return `automatic rotation on, every ${plan.periodDays} days`;
+    case 'put-bucket-policy':
+      return `the bucket policy with ${plan.added.join(', ')} added, every existing statement kept (${new TextEncoder().encode(plan.policy).length} bytes)`;
+    case 'refused':
+      return 'nothing written';
+  }
+};
+
+/** What one fix changed, or would change, or why it was not made: for the report, the logs and the CLI. */
 export const fixRecordOf = (result: FixResult): FixRecord => ({
-  action: result.plan.kind === 'put-bucket-encryption' ? 'PutBucketEncryption' : 'EnableKeyRotation',
+  action: result.plan.kind === 'refused' ? result.plan.action : FIX_ACTIONS[result.plan.kind],
   before: result.plan.before,
   after: describeAfter(result.plan),
   outcome: result.outcome,
-  ...(result.outcome === 'failed' ? { error: result.error } : {}),
+  ...(result.outcome === 'failed' || result.outcome === 'refused' ? { error: result.error } : {}),
 });
+
+/** The resource a fix is for: a bucket name or a key ARN. */
+export const fixTarget = (plan: FixPlan): string => (plan.kind === 'enable-key-rotation' ? plan.keyArn : plan.bucket);
 
 /** Findings after the fixes: `fixed` with the record where a fix applied; a failed fix stays failed, with its record. */
 export const withFixResults = (findings: readonly Finding[], results: readonly FixResult[]): Finding[] => {

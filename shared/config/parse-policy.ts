@@ -147,7 +147,7 @@ export const toEnforcementPolicy = (requiredKey: string, document: PolicyDocumen
 });
 
 /** The audit's own settings, under POLICY.audit. */
-export const FIXABLE_CHECKS = ['s3-default-encryption-kms', 'kms-key-rotation'] as const;
+export const FIXABLE_CHECKS = ['s3-default-encryption-kms', 'kms-key-rotation', 's3-sse-c-blocked', 's3-policy-denies-wrong-key', 's3-tls-only-policy'] as const;
 export type FixableCheck = (typeof FIXABLE_CHECKS)[number];
 
 /** Every fix off: the audit only reads (the CLI's default). */
@@ -167,7 +167,7 @@ export interface AuditSettings {
 export const DEFAULT_AUDIT_SETTINGS: AuditSettings = Object.freeze({
   maxRotationPeriodDays: 365,
   objectSampleSize: 0,
-  fixes: Object.freeze({ 's3-default-encryption-kms': false, 'kms-key-rotation': false }),
+  fixes: NO_FIXES,
   securityHub: false,
 });
 

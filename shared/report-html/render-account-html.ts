@@ -162,7 +162,7 @@ export const accountHtmlClosing = (fixes: readonly Finding[], exemptBuckets: rea
 <tbody>
 ${fixed.map(
   ({ finding, fix }) =>
-    html`<tr><td><code>${fix.action}</code></td><td><code>${finding.resource}</code></td><td class="${fix.outcome === 'failed' ? 'status-failed' : 'status-fixed'}">${fix.outcome}${fix.error ? `: ${fix.error}` : ''}</td><td>${fix.before}</td><td>${fix.after}</td></tr>\n`,
+    html`<tr><td><code>${fix.action}</code></td><td><code>${finding.resource}</code></td><td class="${fix.outcome === 'failed' || fix.outcome === 'refused' ? 'status-failed' : fix.outcome === 'applied' ? 'status-fixed' : ''}">${fix.outcome}${fix.error ? `: ${fix.error}` : ''}</td><td>${fix.before}</td><td>${fix.after}</td></tr>\n`,
 )}</tbody></table>
 </section>
 `);

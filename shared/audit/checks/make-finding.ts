@@ -23,7 +23,7 @@ export interface FindingInput {
  */
 export const FINDING_TEXT_LIMIT = 1000;
 
-const bounded = (text: string): string => {
+export const boundedText = (text: string): string => {
   if (text.length <= FINDING_TEXT_LIMIT) return text;
   const suffix = (kept: number): string => `… (${text.length - kept} more characters)`;
   const kept = FINDING_TEXT_LIMIT - suffix(FINDING_TEXT_LIMIT).length;
@@ -39,8 +39,8 @@ export const makeFinding = (check: CheckDefinition, input: FindingInput): Findin
   resourceType: input.resourceType ?? check.resourceType,
   region: input.region,
   title: input.title ?? check.title,
-  observed: bounded(input.observed),
-  expected: bounded(input.expected),
+  observed: boundedText(input.observed),
+  expected: boundedText(input.expected),
   remediation: input.remediation ?? check.remediation,
   controls: check.controls,
   ...(input.related && input.related.length > 0 ? { related: input.related } : {}),

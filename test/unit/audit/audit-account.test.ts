@@ -1,3 +1,4 @@
+import { NO_FIXES } from '../../../shared/config/parse-policy.js';
 import { DescribeKeyCommand, EnableKeyRotationCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient } from '@aws-sdk/client-kms';
 import { Buffer } from 'node:buffer';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -69,7 +70,7 @@ const dependencies = (overrides: { policy?: Parameters<typeof context>[0]; repor
   const s3In = (region: string): S3Client => (region === 'eu-west-1' ? west : east);
   return {
     sources: { buckets: new S3BucketInspector(s3In, 'us-east-1'), keys, concurrency: 4 },
-    writers: { bucketEncryption: new S3BucketEncryptionWriter(s3In, ACCOUNT), keyRotation: keys },
+    writers: { mode: 'apply', bucketEncryption: new S3BucketEncryptionWriter(s3In, ACCOUNT), bucketPolicy: new S3BucketEncryptionWriter(s3In, ACCOUNT), keyRotation: keys },
     reports:
       overrides.reports === false
         ? undefined
@@ -525,7 +526,7 @@ describe('auditAccount', () => {
     s3East.on(PutBucketEncryptionCommand).resolves({});
     kms.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: false });
     kms.on(EnableKeyRotationCommand).resolves({});
-    const deps = dependencies({ policy: { settings: { fixes: { 's3-default-encryption-kms': true, 'kms-key-rotation': true } } } });
+    const deps = dependencies({ policy: { settings: { fixes: { ...NO_FIXES, 's3-default-encryption-kms': true, 'kms-key-rotation': true } } } });
     const outcome = await auditAccount(deps, new Date('2026-03-01T03:00:00Z'));
     expect(outcome.findings.fixed).toBe(2);
     expect(s3East.commandCalls(PutBucketEncryptionCommand).map((call) => call.args[0].input)).toEqual([

@@ -1,3 +1,4 @@
+import { NO_FIXES } from '../../../shared/config/parse-policy.js';
 import { describe, expect, it } from 'vitest';
 import { loadAuditConfig } from '../../../shared/config/audit-config.js';
 import { DEFAULT_AUDIT_SETTINGS, parseAuditSettings, parsePolicy } from '../../../shared/config/parse-policy.js';
@@ -57,12 +58,12 @@ describe('loadAuditConfig', () => {
         REPORTS_BUCKET: 'Not_A_Bucket',
         ENFORCER_FUNCTION_ARN: 'enforcer',
         AUDIT_CONCURRENCY: '0',
-        POLICY: JSON.stringify({ audit: { maxRotationPeriodDays: 30, objectSampleSize: -1, fixes: { 's3-tls-only-policy': true }, speed: 'fast' } }),
+        POLICY: JSON.stringify({ audit: { maxRotationPeriodDays: 30, objectSampleSize: -1, fixes: { 's3-tls-only': true }, speed: 'fast' } }),
       }),
     ).toEqual([
       'REQUIRED_KMS_KEY is not set: give the KMS key (ARN, key id, alias/name or alias ARN) objects must be encrypted with',
       'POLICY.audit has an unknown field "speed" (allowed: maxRotationPeriodDays, objectSampleSize, fixes, securityHub)',
-      'POLICY.audit.fixes has an unknown check "s3-tls-only-policy" (fixable: s3-default-encryption-kms, kms-key-rotation)',
+      'POLICY.audit.fixes has an unknown check "s3-tls-only" (fixable: s3-default-encryption-kms, kms-key-rotation, s3-sse-c-blocked, s3-policy-denies-wrong-key, s3-tls-only-policy)',
       'POLICY.audit.maxRotationPeriodDays must be a whole number from 90 to 2560',
       'POLICY.audit.objectSampleSize must be a whole number from 0 to 1000',
       'REPORTS_BUCKET "Not_A_Bucket" is not a bucket name',
@@ -76,10 +77,10 @@ describe('POLICY.audit', () => {
   it('reads the audit section with its defaults', () => {
     expect(parseAuditSettings(undefined)).toEqual({ audit: DEFAULT_AUDIT_SETTINGS, problems: [] });
     expect(parseAuditSettings(JSON.stringify({ audit: { maxRotationPeriodDays: 180, objectSampleSize: 25, fixes: { 'kms-key-rotation': true } } }))).toEqual({
-      audit: { maxRotationPeriodDays: 180, objectSampleSize: 25, fixes: { 's3-default-encryption-kms': false, 'kms-key-rotation': true }, securityHub: false },
+      audit: { maxRotationPeriodDays: 180, objectSampleSize: 25, fixes: { ...NO_FIXES, 'kms-key-rotation': true }, securityHub: false },
       problems: [],
     });
-    expect(DEFAULT_AUDIT_SETTINGS).toEqual({ maxRotationPeriodDays: 365, objectSampleSize: 0, fixes: { 's3-default-encryption-kms': false, 'kms-key-rotation': false }, securityHub: false });
+    expect(DEFAULT_AUDIT_SETTINGS).toEqual({ maxRotationPeriodDays: 365, objectSampleSize: 0, fixes: { 's3-default-encryption-kms': false, 'kms-key-rotation': false, 's3-sse-c-blocked': false, 's3-policy-denies-wrong-key': false, 's3-tls-only-policy': false }, securityHub: false });
   });
 
   it('imports into Security Hub only when POLICY.audit.securityHub is true, and refuses anything but true or false', () => {

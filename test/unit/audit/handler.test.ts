@@ -41,7 +41,7 @@ afterEach(() => vi.unstubAllEnvs());
 describe('audit handler', () => {
   it('fails closed at cold start, naming what to fix', async () => {
     await expect(loadHandler({ FINDINGS_TOPIC_ARN: '', POLICY: '{"audit":{"fixes":{"everything":true}}}' })).rejects.toThrow(
-      'Invalid configuration:\n  - FINDINGS_TOPIC_ARN is not set: give the SNS topic ARN that receives alerts and findings\n  - POLICY.audit.fixes has an unknown check "everything" (fixable: s3-default-encryption-kms, kms-key-rotation)',
+      'Invalid configuration:\n  - FINDINGS_TOPIC_ARN is not set: give the SNS topic ARN that receives alerts and findings\n  - POLICY.audit.fixes has an unknown check "everything" (fixable: s3-default-encryption-kms, kms-key-rotation, s3-sse-c-blocked, s3-policy-denies-wrong-key, s3-tls-only-policy)',
     );
     expect(s3.calls()).toHaveLength(0);
   });

@@ -1,3 +1,4 @@
+import { NO_FIXES } from '../../../shared/config/parse-policy.js';
 import { describe, expect, it } from 'vitest';
 import { planFixes, withFixResults } from '../../../shared/audit/plan-fixes.js';
 import { runChecks } from '../../../shared/audit/run-checks.js';
@@ -11,7 +12,7 @@ const keys = (): Parameters<typeof facts>[1] => [
   ['us-east-1', REQUIRED, found(key(REQUIRED, { rotation: { ok: true, value: { enabled: true, periodDays: 90 } } }))],
   ['us-east-1', OTHER, found(key(OTHER, { rotation: { ok: true, value: { enabled: false } } }))],
 ];
-const fixing = context({ settings: { maxRotationPeriodDays: 180, fixes: { 's3-default-encryption-kms': true, 'kms-key-rotation': true } } });
+const fixing = context({ settings: { maxRotationPeriodDays: 180, fixes: { ...NO_FIXES, 's3-default-encryption-kms': true, 'kms-key-rotation': true } } });
 
 describe('planFixes', () => {
   it('plans nothing unless POLICY turns fixes on', () => {

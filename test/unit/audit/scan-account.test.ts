@@ -127,12 +127,18 @@ const silentRecorder = (findings: AccountFinding[] = []): AuditRecorder => ({
   runCompleted: () => undefined,
 });
 
+const NO_BUCKET_WRITES = {
+  putDefaultEncryption: () => Promise.reject(new Error('no fixes')),
+  putEncryptionRules: () => Promise.reject(new Error('no fixes')),
+  putBucketPolicy: () => Promise.reject(new Error('no fixes')),
+};
+
 const scan = async (account: FakeAccount): Promise<{ scanned: AccountScan; findings: AccountFinding[] }> => {
   const findings: AccountFinding[] = [];
   const scanned = await scanAccount(
     {
       sources: { buckets: account, keys: keysOf(account), concurrency: 2 },
-      writers: { bucketEncryption: { putDefaultEncryption: () => Promise.reject(new Error('no fixes')) }, keyRotation: account },
+      writers: { mode: 'apply', bucketEncryption: NO_BUCKET_WRITES, bucketPolicy: NO_BUCKET_WRITES, keyRotation: account },
       recorder: silentRecorder(),
       context: { ...context({ policy: { requiredKey: 'alias/data' } }), accountId: account.accountId },
     },
@@ -146,7 +152,7 @@ afterAll(() => rmSync(spoolRoot, { recursive: true, force: true }));
 
 const auditDeps = (account: FakeAccount, store: MemoryReportStore, published: Notification[]): AuditDependencies => ({
   sources: { buckets: account, keys: keysOf(account), concurrency: 2 },
-  writers: { bucketEncryption: { putDefaultEncryption: () => Promise.reject(new Error('no fixes')) }, keyRotation: account },
+  writers: { mode: 'apply', bucketEncryption: NO_BUCKET_WRITES, bucketPolicy: NO_BUCKET_WRITES, keyRotation: account },
   reports: { store, bucket: 'org-reports', prefix: 'encryption-audit/', openSpool: () => new LocalReportSpool({ parent: spoolRoot }) },
   ending: announceThrough({ publish: async (notification) => void published.push(notification) }, (notification) => JSON.stringify(notification).length, 200_000),
   recorder: silentRecorder(),
