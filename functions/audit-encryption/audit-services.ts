@@ -85,6 +85,7 @@ export const auditServices = ({ settings, audited, reportsOwner, ending, recorde
       policy: settings.policy,
       settings: applied,
       enforcer: enforcer ?? settings.enforcer,
+      reportsBucket: settings.reportsBucket,
     },
   };
 };

@@ -12,6 +12,8 @@ export interface AuditContext {
   readonly policy: EnforcementPolicy;
   readonly settings: AuditSettings;
   readonly enforcer: EnforcerTargets;
+  /** REPORTS_BUCKET: its policy belongs to the stack that made it, so no fix writes it. */
+  readonly reportsBucket?: string | undefined;
 }
 
 export type BucketRequirement =

@@ -106,7 +106,7 @@ export const planFixesFor = (
       const sseC = planSseCBlock(findings, audited);
       if (sseC) plans.push(sseC);
     }
-    plans.push(...planBucketPolicyFix(findings, audited, context.policy, { wrongKey: fixes['s3-policy-denies-wrong-key'], tlsOnly: fixes['s3-tls-only-policy'] }));
+    plans.push(...planBucketPolicyFix(findings, audited, context.policy, { wrongKey: fixes['s3-policy-denies-wrong-key'], tlsOnly: fixes['s3-tls-only-policy'], reportsBucket: context.reportsBucket }));
   }
   if (context.settings.fixes['kms-key-rotation']) {
     for (const finding of findings) {

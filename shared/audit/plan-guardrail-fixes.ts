@@ -46,9 +46,13 @@ export type GuardrailFixPlan =
 export interface GuardrailFixSettings {
   readonly wrongKey: boolean;
   readonly tlsOnly: boolean;
+  /** REPORTS_BUCKET, whose policy its stack manages: never written by a fix. */
+  readonly reportsBucket?: string | undefined;
 }
 
 const SSE_C = 'SSE-C';
+
+const findingIds = (...findings: (Finding | undefined)[]): string[] => findings.flatMap((finding) => (finding ? [finding.id] : []));
 
 const failedFinding = (findings: readonly Finding[], check: string, resource: string): Finding | undefined =>
   findings.find((finding) => finding.check === check && finding.resource === resource && finding.status === 'failed');
@@ -79,9 +83,12 @@ export const planBucketPolicyFix = (findings: readonly Finding[], audited: Audit
   const before = bucket.policy.value === undefined ? 'no bucket policy' : boundedText(bucket.policy.value);
   const refused = (ids: readonly string[], reason: string): GuardrailFixPlan => ({ kind: 'refused', action: 'PutBucketPolicy', findingIds: ids, bucket: bucket.name, region: bucket.region, reason, before });
 
+  if (bucket.name === settings.reportsBucket) {
+    return [refused(findingIds(wrongKey, tlsOnly), "this is the audit's reports bucket (REPORTS_BUCKET): its policy belongs to the stack that made it, which already denies plain HTTP and other keys")];
+  }
   const plans: GuardrailFixPlan[] = [];
   const statements: GuardrailStatement[] = [];
-  const findingIds: string[] = [];
+  const fixing: string[] = [];
   let requiredKeyArn: string | undefined;
   if (wrongKey) {
     const prefixRules = prefixRulesOf(policy, bucket.name);
@@ -92,20 +99,20 @@ export const planBucketPolicyFix = (findings: readonly Finding[], audited: Audit
     } else {
       requiredKeyArn = requiredKey.arn;
       statements.push(...wrongKeyDenyStatements({ ...target, requiredKeyArn, acceptDsseKms: requirement.acceptDsseKms }));
-      findingIds.push(wrongKey.id);
+      fixing.push(wrongKey.id);
     }
   }
   if (tlsOnly) {
     statements.push(tlsOnlyDenyStatement(target));
-    findingIds.push(tlsOnly.id);
+    fixing.push(tlsOnly.id);
   }
   if (statements.length === 0) return plans;
 
   const unsafe = refusedSafeRequest(statements, target, requiredKeyArn);
   const merged = unsafe ? ({ kind: 'refused', reason: unsafe } as const) : mergeGuardrails(bucket.policy.value, statements, target);
-  if (merged.kind === 'refused') return [...plans, refused(findingIds, merged.reason)];
+  if (merged.kind === 'refused') return [...plans, refused(fixing, merged.reason)];
   if (merged.kind === 'unchanged') return plans;
-  return [...plans, { kind: 'put-bucket-policy', findingIds, bucket: bucket.name, region: bucket.region, policy: merged.policy, added: merged.added, before }];
+  return [...plans, { kind: 'put-bucket-policy', findingIds: fixing, bucket: bucket.name, region: bucket.region, policy: merged.policy, added: merged.added, before }];
 };
 
 const withSseCBlocked = (rule: EncryptionRuleFacts): EncryptionRuleFacts =>

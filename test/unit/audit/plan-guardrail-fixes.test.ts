@@ -194,6 +194,22 @@ describe('the guardrail fixes', () => {
     ]);
   });
 
+  it("leave the audit's own reports bucket to the stack that made it", () => {
+    const ctx = { ...fixing(), reportsBucket: 'data-bucket' };
+    const { findings, plans } = planned([exposed()], ctx);
+    expect(plans.filter((plan) => plan.kind !== 'block-sse-c')).toEqual([
+      {
+        kind: 'refused',
+        action: 'PutBucketPolicy',
+        findingIds: [idOf(findings, 's3-policy-denies-wrong-key'), idOf(findings, 's3-tls-only-policy')],
+        bucket: 'data-bucket',
+        region: 'us-east-1',
+        reason: "this is the audit's reports bucket (REPORTS_BUCKET): its policy belongs to the stack that made it, which already denies plain HTTP and other keys",
+        before: OWNER_POLICY,
+      },
+    ]);
+  });
+
   it('never write a statement that would refuse an upload without encryption headers or the enforcer’s copy', () => {
     const target = { bucket: 'data-bucket', partition: 'aws' };
     const classic = { ...tlsOnlyDenyStatement(target), Sid: 'ClassicKeyDeny', Action: 's3:PutObject', Resource: 'arn:aws:s3:::data-bucket/*', Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': REQUIRED } } };
