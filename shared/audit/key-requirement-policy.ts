@@ -8,6 +8,15 @@ const KEY_ID = 's3:x-amz-server-side-encryption-aws-kms-key-id';
 const CUSTOMER_ALGORITHM = 's3:x-amz-server-side-encryption-customer-algorithm';
 /** The headers an upload asks for its encryption with: conditions on them decide which uploads a Deny refuses. */
 const ENCRYPTION_HEADERS = new Set([ENCRYPTION, KEY_ID, CUSTOMER_ALGORITHM]);
+const PRINCIPAL_IS_AWS_SERVICE = 'aws:principalisawsservice';
+
+/**
+ * `BoolIfExists aws:PrincipalIsAWSService false`: the Deny spares AWS service principals only (the
+ * guardrails do, so services delivering logs under their own key are not cut off). Every person,
+ * role and anonymous caller is still denied: a request without the key matches `…IfExists`.
+ */
+const sparesOnlyAwsServices = (entry: ConditionEntry): boolean =>
+  entry.key === PRINCIPAL_IS_AWS_SERVICE && entry.operator === 'BoolIfExists' && entry.values.length > 0 && entry.values.every((value) => value.toLowerCase() === 'false');
 
 /** An upload over either transport, from anyone, asking for exactly these headers (absent: not sent). */
 interface Upload {
@@ -70,7 +79,7 @@ const readStatement = (statement: PolicyStatement, bucketArn: string, required: 
   if (!appliesToEveryone(statement.principal)) return { credited: false, why: 'its principal is not "*"' };
   if (!appliesToAction(statement.actions, 's3:PutObject')) return { credited: false, why: 'it does not cover s3:PutObject' };
   if (!appliesToEveryObjectOf(statement.resources, bucketArn)) return { credited: false, why: `it does not cover every object (${bucketArn}/*)` };
-  const others = statement.conditions.filter((entry) => !ENCRYPTION_HEADERS.has(entry.key) && !holdsForEveryRequest(entry));
+  const others = statement.conditions.filter((entry) => !ENCRYPTION_HEADERS.has(entry.key) && !holdsForEveryRequest(entry) && !sparesOnlyAwsServices(entry));
   if (others.length > 0) return { credited: false, why: `it has other conditions (${others.map((entry) => `${entry.operator} ${entry.key}`).join(', ')}) that narrow it` };
   const encryptionConditions: readonly ConditionEntry[] = statement.conditions.filter((entry) => ENCRYPTION_HEADERS.has(entry.key));
   const objectArn = `${bucketArn}/any-object`;
@@ -90,8 +99,9 @@ const EXAMPLES = 4;
  * The bucket policy refuses every s3:PutObject that asks for an encryption other than SSE-KMS under
  * the required key: AES256, aws:kms (or aws:kms:dsse) without a key id or with any key id but the
  * required key ARN, from every principal over either transport. The Deny statements that do it may
- * be several (the enforcer's guardrails are three); each must apply to everyone, every object and
- * every request whatever else it carries, and none may refuse an upload naming the required key ARN.
+ * be several (the enforcer's guardrails are three); each must apply to everyone (AWS service
+ * principals may be spared), every object and every request whatever else it carries, and none may
+ * refuse an upload naming the required key ARN.
  *
  * Uploads that send no encryption headers are not judged: the bucket default (its own check) decides
  * their encryption. The evidence says whether the policy lets them through, as the enforcer's

@@ -43,6 +43,17 @@ export type ConditionValue = string | readonly string[];
 /** `{ Operator: { conditionKey: value | [values] } }` */
 export type ConditionBlock = Readonly<Record<string, Readonly<Record<string, ConditionValue>>>>;
 
+/**
+ * ANDed into the encryption Denies: they do not apply to AWS service principals. Services that
+ * deliver into buckets under their own principal (CloudTrail, AWS Config, S3 server access logs, load
+ * balancer logs, …) choose their encryption headers from their own configuration (CloudTrail names its
+ * trail's key, not the bucket's); a Deny would silently stop their delivery. What they write is still
+ * seen by the enforcer, which brings it under the required key, and by the audit. `IfExists`: a
+ * request without the key (an anonymous one) stays denied. TLS is never relaxed: services call S3
+ * over HTTPS.
+ */
+export const SPARE_AWS_SERVICES: ConditionBlock = { BoolIfExists: { [CONDITION_KEY.principalIsAwsService]: 'false' } };
+
 /** A Deny for every principal, as the guardrails and the organization's RCP write them. */
 export interface GuardrailStatement {
   readonly Sid: Sid;
@@ -139,13 +150,13 @@ export const encryptionDenyStatements = ({
 };
 
 /**
- * The bucket's three wrong-key Denies on every object (`arn:PARTITION:s3:::BUCKET/*`); see
- * encryptionDenyStatements. An upload with no encryption headers matches none of them. The key id
+ * The bucket's three wrong-key Denies on every object (`arn:PARTITION:s3:::BUCKET/*`), for every
+ * caller but AWS service principals (SPARE_AWS_SERVICES); see encryptionDenyStatements. An upload with no encryption headers matches none of them. The key id
  * is compared as sent: clients must send the full key ARN; an alias, an alias ARN or a bare key id
  * is refused even when it names the required key (see WRONG_KEY_REMEDIATION).
  */
 export const wrongKeyDenyStatements = ({ bucket, partition, requiredKeyArn, acceptDsseKms }: WrongKeyGuardrailOptions): GuardrailStatement[] =>
-  encryptionDenyStatements({ resource: `${bucketArn({ bucket, partition })}/*`, requiredKeyArn, acceptDsseKms });
+  encryptionDenyStatements({ resource: `${bucketArn({ bucket, partition })}/*`, requiredKeyArn, acceptDsseKms, alsoWhen: SPARE_AWS_SERVICES });
 
 /** Deny every S3 action on `resource` over plain HTTP, to every principal. */
 export const insecureTransportDenyStatement = (resource: string | readonly string[]): GuardrailStatement => ({

@@ -5,8 +5,8 @@ import {
   CONDITION_KEY,
   encryptionDenyStatements,
   insecureTransportDenyStatement,
+  SPARE_AWS_SERVICES,
   sseCDenyStatement,
-  type ConditionBlock,
   type GuardrailStatement,
 } from './guardrail-statements.js';
 import { conditionsMatch, type RequestShape } from '../audit/request-match.js';
@@ -42,7 +42,6 @@ export interface PolicyDocument {
 /** AWS Organizations' limit on an RCP document, counted in characters, white space included. */
 export const RCP_MAX_CHARACTERS = 5120;
 
-export const SPARE_AWS_SERVICES: ConditionBlock = { BoolIfExists: { [CONDITION_KEY.principalIsAwsService]: 'false' } };
 
 /** The document as `enforcer prevention rcp` prints it (and as its size is counted). */
 export const rcpText = (document: PolicyDocument): string => JSON.stringify(document, null, 2);

@@ -30,8 +30,8 @@ import {
  *   evaluated alone as the bucket policy, explicitly denies every HTTP request to the bucket and to objects, and
  *   whose own Resource reaches the bucket; and some such statement whose own Resource reaches every object.
  *
- * - evaluateKeyRequirementPolicy, compliant ⇔ the Deny statements that each apply to every principal, transport and
- *   object, and deny no s3:PutObject naming aws:kms with the required key ARN, together deny every s3:PutObject
+ * - evaluateKeyRequirementPolicy, compliant ⇔ the Deny statements that each apply to every principal (AWS service
+ *   principals aside: the callers never say they are one), transport and object, and deny no s3:PutObject naming aws:kms with the required key ARN, together deny every s3:PutObject
  *   that names another encryption: AES256, aws:kms or aws:kms:dsse without a key id or with any other key id
  *   (header-less uploads are left to the bucket default and not judged; SSE-C is its own check).
  *   Evaluator: the same, each statement evaluated alone as the bucket policy: which wrong uploads it explicitly
@@ -191,7 +191,14 @@ const arbPrincipalAccountEntry: fc.Arbitrary<ConditionEntry> = fc.tuple(
   fc.constant<unknown>(BUCKET.account),
 );
 
-const arbAnyEntry = fc.oneof(arbTransportEntry, arbKeyIdEntry, arbAlgorithmEntry, arbPrincipalAccountEntry);
+/** The guardrails' exception for AWS service principals, and forms of it that are not that exception. */
+const arbServiceEntry: fc.Arbitrary<ConditionEntry> = fc.tuple(
+  fc.constantFrom('BoolIfExists', 'BoolIfExists', 'Bool'),
+  fc.constantFrom('aws:PrincipalIsAWSService', 'AWS:principalisawsservice'),
+  fc.constantFrom<unknown>('false', false, ['false'], 'true'),
+);
+
+const arbAnyEntry = fc.oneof(arbTransportEntry, arbKeyIdEntry, arbAlgorithmEntry, arbPrincipalAccountEntry, arbServiceEntry);
 
 /**
  * Entries into a Condition block: a later entry with the same operator and key (in any letter case) replaces an
@@ -401,7 +408,7 @@ const oneDimensionAway = (base: RequestParts, dimensions: readonly (readonly Par
   return requests;
 };
 
-/** Callers, the generator's named ones first after one it never names. */
+/** Callers, the generator's named ones first after one it never names. Signed ones say they are not an AWS service (as AWS puts it). */
 const CALLERS = [WHO.stranger, WHO.anonymous, WHO.grantee, WHO.granteeRoot, WHO.uploader, WHO.ownerRoot].map((principal) => ({ principal }));
 /** Object keys: inside and outside every prefix and suffix the generator names, and a one-character key. */
 const OBJECT_KEYS = ['report.csv', 'finance/2026/ledger.xlsx', 'a'].map((key) => ({ resource: objectArnOf(BUCKET, key) }));
@@ -423,9 +430,11 @@ const BUCKET_ACTIONS = ['s3:CreateBucketMetadataTableConfiguration', 's3:ListBuc
 const OBJECT_OPERATIONS = [{ action: 's3:AbortMultipartUpload' }, { action: 's3:GetObject' }, { action: 's3:DeleteObject' }, ...ALL_UPLOADS];
 const TRANSPORT_VARIATIONS = (['HTTPS', 'HTTP'] as Transport[]).map((transport) => ({ transport }));
 
-const HTTP_TO_BUCKET = oneDimensionAway({ principal: WHO.stranger, action: 's3:CreateBucketMetadataTableConfiguration', resource: BUCKET_ARN, transport: 'HTTP' }, [CALLERS, BUCKET_ACTIONS]);
+/** TLS only is for every caller, AWS services included (they call S3 over HTTPS anyway). */
+const TLS_CALLERS = [...CALLERS, { principal: 'cloudtrail.amazonaws.com' }];
+const HTTP_TO_BUCKET = oneDimensionAway({ principal: WHO.stranger, action: 's3:CreateBucketMetadataTableConfiguration', resource: BUCKET_ARN, transport: 'HTTP' }, [TLS_CALLERS, BUCKET_ACTIONS]);
 const HTTP_TO_OBJECTS = oneDimensionAway({ principal: WHO.stranger, action: 's3:AbortMultipartUpload', resource: objectArnOf(BUCKET, 'report.csv'), transport: 'HTTP' }, [
-  CALLERS,
+  TLS_CALLERS,
   OBJECT_OPERATIONS,
   OBJECT_KEYS,
 ]);

@@ -99,12 +99,20 @@ export interface RequestParts {
   readonly headers?: RequestContext;
 }
 
+/**
+ * aws:PrincipalIsAWSService as AWS puts it in every signed request: true for a service principal, false for
+ * any other signed caller; absent from an anonymous one.
+ */
+export const PRINCIPAL_IS_AWS_SERVICE = 'aws:PrincipalIsAWSService';
+const principalContext = (principal: string): RequestContext =>
+  principal === ANONYMOUS ? {} : { [PRINCIPAL_IS_AWS_SERVICE]: principal.endsWith('.amazonaws.com') ? 'true' : 'false' };
+
 export const s3RequestOf = (bucket: BucketUnderTest, { principal, action, resource, transport, headers = {} }: RequestParts): S3Request => ({
   principal,
   action,
   resource,
   resourceAccount: bucket.account,
-  context: { [SECURE_TRANSPORT]: transport === 'HTTPS' ? 'true' : 'false', ...headers },
+  context: { ...principalContext(principal), [SECURE_TRANSPORT]: transport === 'HTTPS' ? 'true' : 'false', ...headers },
 });
 
 export type OperationKind = 'upload' | 'read' | 'administration' | 'remediation';

@@ -226,3 +226,33 @@ describe('what every merged policy must let through, whatever the existing polic
     expect(await decideRequest(policy, part)).toBe('Allowed');
   });
 });
+
+describe('the bucket guardrails and AWS services delivering under their own principal', () => {
+  // CloudTrail names its trail's key, which need not be the bucket's required key; the enforcer re-encrypts what it writes.
+  const trailDelivery = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'CloudTrailWrite', Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:PutObject', Resource: `${bucketArnOf(BUCKET)}/AWSLogs/*` }],
+  });
+  const delivery = (principal: string, context: Record<string, string>): S3Request => ({
+    principal,
+    action: 's3:PutObject',
+    resource: objectArnOf(BUCKET, 'AWSLogs/111122223333/CloudTrail/log.json.gz'),
+    resourceAccount: BUCKET.account,
+    context: { 'aws:SecureTransport': 'true', [SSE]: 'aws:kms', [SSE_KMS_KEY_ID]: BUCKET.otherKeyArn, ...context },
+  });
+  const policy = mergedPolicy(trailDelivery, GUARDRAIL_SETS['wrong-key and TLS-only Denies'] as GuardrailSet);
+
+  it('are spared the encryption Denies, so a trail under its own key keeps delivering', async () => {
+    expect(await decideRequest(trailDelivery, delivery('cloudtrail.amazonaws.com', { 'aws:PrincipalIsAWSService': 'true' }))).toBe('Allowed');
+    expect(await decideRequest(policy, delivery('cloudtrail.amazonaws.com', { 'aws:PrincipalIsAWSService': 'true' }))).toBe('Allowed');
+  });
+
+  it('but not TLS only', async () => {
+    expect(await decideRequest(policy, delivery('cloudtrail.amazonaws.com', { 'aws:PrincipalIsAWSService': 'true', 'aws:SecureTransport': 'false' }))).toBe('ExplicitlyDenied');
+  });
+
+  it('while a role sending the same headers is denied, whether the request says it is not a service or says nothing (IfExists)', async () => {
+    expect(await decideRequest(policy, delivery(WHO.uploader, { 'aws:PrincipalIsAWSService': 'false' }))).toBe('ExplicitlyDenied');
+    expect(await decideRequest(policy, delivery(WHO.uploader, {}))).toBe('ExplicitlyDenied');
+  });
+});

@@ -22,6 +22,7 @@ describe('wrongKeyDenyStatements', () => {
         Condition: {
           StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
           Null: { 's3:x-amz-server-side-encryption': 'false' },
+          BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
         },
       },
       {
@@ -33,6 +34,7 @@ describe('wrongKeyDenyStatements', () => {
         Condition: {
           StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
           Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' },
+          BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
         },
       },
       {
@@ -44,6 +46,7 @@ describe('wrongKeyDenyStatements', () => {
         Condition: {
           StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': REQUIRED },
           Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+          BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
         },
       },
     ]);
@@ -54,14 +57,17 @@ describe('wrongKeyDenyStatements', () => {
     expect(nonKms?.Condition).toEqual({
       StringNotEquals: { 's3:x-amz-server-side-encryption': ['aws:kms', 'aws:kms:dsse'] },
       Null: { 's3:x-amz-server-side-encryption': 'false' },
+      BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
     });
     expect(awsManaged?.Condition).toEqual({
       StringEquals: { 's3:x-amz-server-side-encryption': ['aws:kms', 'aws:kms:dsse'] },
       Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'true' },
+      BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
     });
     expect(otherKeys?.Condition).toEqual({
       StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': REQUIRED },
       Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+      BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
     });
   });
 
@@ -71,9 +77,10 @@ describe('wrongKeyDenyStatements', () => {
     expect(statements.map((statement) => statement.Resource)).toEqual(Array(3).fill('arn:aws-us-gov:s3:::gov-bucket/*'));
   });
 
-  it('never uses an IfExists operator on the encryption headers: it would deny uploads that send none', () => {
-    const text = JSON.stringify(wrongKeyDenyStatements({ bucket: 'b', partition: 'aws', requiredKeyArn: REQUIRED, acceptDsseKms: true }));
-    expect(text).not.toContain('IfExists');
+  it('never uses an IfExists operator on the encryption headers (it would deny uploads that send none); only on aws:PrincipalIsAWSService, to spare services', () => {
+    const statements = wrongKeyDenyStatements({ bucket: 'b', partition: 'aws', requiredKeyArn: REQUIRED, acceptDsseKms: true });
+    const ifExists = statements.flatMap((statement) => Object.entries(statement.Condition).filter(([operator]) => operator.endsWith('IfExists')).map(([operator, keys]) => [operator, Object.keys(keys)]));
+    expect(ifExists).toEqual(Array(3).fill(['BoolIfExists', ['aws:PrincipalIsAWSService']]));
   });
 
   it.each(['alias/required', '11111111-1111-1111-1111-111111111111', 'arn:aws:kms:eu-west-1:123456789012:alias/required'])(
