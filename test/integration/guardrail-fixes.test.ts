@@ -5,8 +5,8 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateBucketCommand, GetBucketPolicyCommand, GetObjectCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateS3Request } from '../support/iam-oracle.js';
-import { DATA_BUCKET, principalsOf, s3RequestMatrix, type BucketUnderTest } from '../support/s3-request-matrix.js';
+import { ALLOWED_UNDER_BUCKET_GUARDRAILS, operationsAllowedBy } from '../support/guardrail-verdicts.js';
+import { DATA_BUCKET, type BucketUnderTest } from '../support/s3-request-matrix.js';
 import { awsCliUnavailableReason, runAwsCli } from './support/aws-cli.js';
 import { assertCliBuilt, runCli } from './support/cli-process.js';
 import { invokeBundle } from './support/invoke-bundle.js';
@@ -175,28 +175,7 @@ describe('the guardrail fixes, deployed', () => {
       account: TEST_ACCOUNT,
       requiredKey: { arn: requiredKey, keyId: requiredKey.split('/')[1] ?? '', aliasName: 'alias/guarded', aliasArn: `arn:aws:kms:us-east-1:${TEST_ACCOUNT}:alias/guarded` },
     };
-    const who = principalsOf(underTest);
-    const allowed: string[] = [];
-    for (const operation of s3RequestMatrix(underTest)) {
-      let ok = true;
-      for (const request of operation.requests) {
-        const identityPolicies = [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: request.principal === who.grantee ? 's3:GetObject' : 's3:*', Resource: '*' }] }];
-        ok &&= (await evaluateS3Request({ bucketPolicy: document as never, identityPolicies, request })).decision === 'Allowed';
-      }
-      if (ok && operation.transport === 'HTTPS') allowed.push(operation.name);
-    }
-    expect(allowed).toEqual([
-      'PutObject, no encryption headers, over HTTPS',
-      "PutObject, aws:kms with the required key's ARN, over HTTPS",
-      "PutObject, DSSE-KMS with the required key's ARN, over HTTPS",
-      // Refused by BlockedEncryptionTypes, which the policy does not carry.
-      'PutObject, SSE-C (customer algorithm AES256), over HTTPS',
-      'GetObject by the grantee in 444455556666, over HTTPS',
-      'PutBucketPolicy by the administrator, over HTTPS',
-      'PutEncryptionConfiguration by the administrator, over HTTPS',
-      'DeleteBucketPolicy by the administrator, over HTTPS',
-      "The enforcer's remediation copy (CopyObject in place under the required key), over HTTPS",
-    ]);
+    expect(await operationsAllowedBy(underTest, written, { httpsOnly: true })).toEqual(ALLOWED_UNDER_BUCKET_GUARDRAILS);
   });
 
   it('the next night changes no policy: both checks pass on what was written', async () => {

@@ -168,3 +168,31 @@ export const withGuardrailVerdicts = (document: string, rendered: string): strin
   const { from, to } = markerPositions(document);
   return `${document.slice(0, from)}${guardrailVerdictsBlock(rendered)}${document.slice(to)}`;
 };
+
+/**
+ * The names of the matrix's operations a bucket policy lets through, each of whose requests the evaluator
+ * allows (with the identity grants above), over HTTPS only when `httpsOnly`.
+ */
+export const operationsAllowedBy = async (bucket: BucketUnderTest, bucketPolicy: string, { httpsOnly = false } = {}): Promise<string[]> => {
+  const allowed: string[] = [];
+  for (const operation of s3RequestMatrix(bucket)) {
+    if (httpsOnly && operation.transport !== 'HTTPS') continue;
+    const verdicts = await Promise.all(operation.requests.map((request) => decide(bucket, { bucketPolicy, rcps: [] }, request)));
+    if (!verdicts.includes('denied')) allowed.push(operation.name);
+  }
+  return allowed;
+};
+
+/** What a bucket under the wrong-key and TLS-only guardrails (DSSE-KMS accepted) still lets through: every one of these over HTTPS, nothing over HTTP but what the owner's grants allowed. */
+export const ALLOWED_UNDER_BUCKET_GUARDRAILS = [
+  'PutObject, no encryption headers, over HTTPS',
+  "PutObject, aws:kms with the required key's ARN, over HTTPS",
+  "PutObject, DSSE-KMS with the required key's ARN, over HTTPS",
+  // Refused by the encryption configuration's BlockedEncryptionTypes, which a bucket policy does not carry.
+  'PutObject, SSE-C (customer algorithm AES256), over HTTPS',
+  'GetObject by the grantee in 444455556666, over HTTPS',
+  'PutBucketPolicy by the administrator, over HTTPS',
+  'PutEncryptionConfiguration by the administrator, over HTTPS',
+  'DeleteBucketPolicy by the administrator, over HTTPS',
+  "The enforcer's remediation copy (CopyObject in place under the required key), over HTTPS",
+] as const;

@@ -9,8 +9,8 @@ import { runChecks } from '../../../shared/audit/run-checks.js';
 import { NO_FIXES } from '../../../shared/config/parse-policy.js';
 import { tlsOnlyDenyStatement, wrongKeyDenyStatements } from '../../../shared/prevention/guardrail-statements.js';
 import { refusedSafeRequest } from '../../../shared/prevention/upload-safety.js';
-import { evaluateS3Request } from '../../support/iam-oracle.js';
-import { DATA_BUCKET, principalsOf, s3RequestMatrix, type BucketUnderTest } from '../../support/s3-request-matrix.js';
+import { ALLOWED_UNDER_BUCKET_GUARDRAILS, operationsAllowedBy } from '../../support/guardrail-verdicts.js';
+import { DATA_BUCKET, type BucketUnderTest } from '../../support/s3-request-matrix.js';
 import { ACCOUNT, OTHER, REQUIRED, bucket, context, facts, found, key, rule } from './fixtures.js';
 
 /**
@@ -84,33 +84,7 @@ describe('the guardrail fixes', () => {
     const { plans } = planned([exposed()]);
     const plan = plans.find((candidate) => candidate.kind === 'put-bucket-policy');
     if (plan?.kind !== 'put-bucket-policy') throw new Error('no policy planned');
-    const who = principalsOf(UNDER_TEST);
-    const identityPolicies = (principal: string) =>
-      principal === who.grantee
-        ? [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }]
-        : [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }];
-    const verdicts: Record<string, boolean> = {};
-    for (const operation of s3RequestMatrix(UNDER_TEST)) {
-      let allowed = true;
-      for (const request of operation.requests) {
-        const verdict = await evaluateS3Request({ bucketPolicy: JSON.parse(plan.policy) as Parameters<typeof evaluateS3Request>[0]['bucketPolicy'], identityPolicies: identityPolicies(request.principal), request });
-        allowed &&= verdict.decision === 'Allowed';
-      }
-      verdicts[operation.name] = allowed;
-    }
-    const allowedOps = Object.entries(verdicts).filter(([, allowed]) => allowed).map(([name]) => name);
-    expect(allowedOps).toEqual([
-      'PutObject, no encryption headers, over HTTPS',
-      "PutObject, aws:kms with the required key's ARN, over HTTPS",
-      "PutObject, DSSE-KMS with the required key's ARN, over HTTPS",
-      // SSE-C is refused by the encryption configuration's BlockedEncryptionTypes, not by the policy.
-      'PutObject, SSE-C (customer algorithm AES256), over HTTPS',
-      'GetObject by the grantee in 444455556666, over HTTPS',
-      'PutBucketPolicy by the administrator, over HTTPS',
-      'PutEncryptionConfiguration by the administrator, over HTTPS',
-      'DeleteBucketPolicy by the administrator, over HTTPS',
-      "The enforcer's remediation copy (CopyObject in place under the required key), over HTTPS",
-    ]);
+    expect(await operationsAllowedBy(UNDER_TEST, plan.policy)).toEqual(ALLOWED_UNDER_BUCKET_GUARDRAILS);
   });
 
   it('change nothing on the next run: the written policy passes both checks, and no fix is planned', () => {
