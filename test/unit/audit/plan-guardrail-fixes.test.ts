@@ -11,7 +11,7 @@ import { tlsOnlyDenyStatement, wrongKeyDenyStatements } from '../../../shared/pr
 import { refusedSafeRequest } from '../../../shared/prevention/upload-safety.js';
 import { ALLOWED_UNDER_BUCKET_GUARDRAILS, operationsAllowedBy } from '../../support/guardrail-verdicts.js';
 import { DATA_BUCKET, type BucketUnderTest } from '../../support/s3-request-matrix.js';
-import { ACCOUNT, OTHER, REQUIRED, bucket, context, facts, found, key, rule } from './fixtures.js';
+import { ACCOUNT, OTHER, REQUIRED, awsError, bucket, context, facts, found, key, rule } from './fixtures.js';
 
 /**
  * The three guardrail fixes as the audit plans them: the exact policy it writes (judged by the independent
@@ -229,6 +229,18 @@ describe('the guardrail fixes', () => {
       ['s3-sse-c-blocked', 'fixed'],
       ['s3-tls-only-policy', 'fixed'],
     ]);
+  });
+
+  it('report a PutBucketPolicy that S3 refuses (no AuditGuardrails grant) as failed with its error, the finding still failing', async () => {
+    const { findings, plans } = planned([exposed()], fixing({ ...NO_FIXES, 's3-tls-only-policy': true }));
+    const s3 = mockClient(S3Client);
+    s3.on(PutBucketPolicyCommand).rejects(awsError('AccessDenied', 403, 'User is not authorized to perform: s3:PutBucketPolicy'));
+    const writer = new S3BucketEncryptionWriter(() => s3 as unknown as S3Client, ACCOUNT);
+    const results = await applyFixes(plans, { mode: 'apply', bucketEncryption: writer, bucketPolicy: writer, keyRotation: { enableRotation: () => Promise.reject(new Error('no')) } }, 1);
+    expect(withFixResults(findings, results).find((finding) => finding.check === 's3-tls-only-policy')).toMatchObject({
+      status: 'failed',
+      fix: { action: 'PutBucketPolicy', outcome: 'failed', error: 'PutBucketPolicy: AccessDenied: PutBucketPolicy failed: AccessDenied (HTTP 403): User is not authorized to perform: s3:PutBucketPolicy' },
+    });
   });
 
   it('keep every rule of a KMS default, with its key and bucket key, when only SSE-C is blocked', async () => {
