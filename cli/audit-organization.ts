@@ -5,6 +5,7 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { LocalReportSpool } from '../shared/adapters/local-report-spool.js';
 import { OrganizationsAccountLister } from '../shared/adapters/organizations-account-lister.js';
+import { OrganizationsResourceControlPolicies } from '../shared/adapters/organizations-resource-control-policies.js';
 import { S3ReportStore } from '../shared/adapters/s3-report-store.js';
 import { SNS_MESSAGE_BUDGET_BYTES, SnsNotificationPublisher, snsMessageBytes } from '../shared/adapters/sns-notification-publisher.js';
 import { StsRoleAssumer } from '../shared/adapters/sts-role-assumer.js';
@@ -141,7 +142,16 @@ export const runOrganizationAudit = async (env: Record<string, string | undefine
     const recorders = organizationRecorder(warn);
 
     const listing = await listOrganizationAccounts(
-      { lister: new OrganizationsAccountLister(organizations), store, reportsBucket: config.reportsBucket, reportsPrefix: config.audit.reportsPrefix, reportsKmsKeyArn: config.reportsKmsKeyArn, scope: config.scope },
+      {
+        lister: new OrganizationsAccountLister(organizations),
+        resourceControlPolicies: new OrganizationsResourceControlPolicies(organizations),
+        partition: partitionOf(home),
+        store,
+        reportsBucket: config.reportsBucket,
+        reportsPrefix: config.audit.reportsPrefix,
+        reportsKmsKeyArn: config.reportsKmsKeyArn,
+        scope: config.scope,
+      },
       run,
     );
     // The accounts as the Distributed Map reads them.

@@ -36,7 +36,7 @@ import { auditedFindings, kindOf, organizationNight } from '../lib/organization-
 import { median } from '../lib/stats.mjs';
 import { SimulatedAccount } from '../lib/simulated-account.mjs';
 import { answer, CallCounter, simulatedClient } from '../lib/simulated-aws.mjs';
-import { SimulatedOrganization, simulatedLister } from '../lib/simulated-organization.mjs';
+import { SimulatedOrganization, simulatedLister, simulatedResourceControlPolicies } from '../lib/simulated-organization.mjs';
 import { SimulatedReportStore } from '../lib/simulated-report-store.mjs';
 
 /** @import { MemberAuditDependencies } from '../../functions/audit-member-account/audit-member.ts' */
@@ -142,7 +142,7 @@ const fanOut = async ({ accounts, buckets, keys, concurrency, latencyMs, aloneRu
 
   let started = performance.now();
   const listing = await listOrganizationAccounts(
-    { lister: simulatedLister({ accounts, latencyMs }), store, reportsBucket: config.reportsBucket, reportsPrefix: config.audit.reportsPrefix, reportsKmsKeyArn: config.reportsKmsKeyArn, scope: config.scope },
+    { lister: simulatedLister({ accounts, latencyMs }), resourceControlPolicies: simulatedResourceControlPolicies({ accounts, latencyMs }), partition: 'aws', store, reportsBucket: config.reportsBucket, reportsPrefix: config.audit.reportsPrefix, reportsKmsKeyArn: config.reportsKmsKeyArn, scope: config.scope },
     run,
   );
   // The accounts as the Distributed Map reads them (cli/audit-organization.ts reads them so too).
@@ -312,7 +312,7 @@ const merge = async ({ accounts, findings, templateBuckets, keys, latencyMs, req
   /** @param {typeof run} listed @param {number} count */
   const list = (listed, count) =>
     listOrganizationAccounts(
-      { lister: simulatedLister({ accounts: count, latencyMs: 0, statusOf }), store, reportsBucket: config.reportsBucket, reportsPrefix: config.audit.reportsPrefix, reportsKmsKeyArn: config.reportsKmsKeyArn, scope: config.scope },
+      { lister: simulatedLister({ accounts: count, latencyMs: 0, statusOf }), resourceControlPolicies: simulatedResourceControlPolicies({ accounts: count, latencyMs: 0 }), partition: 'aws', store, reportsBucket: config.reportsBucket, reportsPrefix: config.audit.reportsPrefix, reportsKmsKeyArn: config.reportsKmsKeyArn, scope: config.scope },
       listed,
     );
   await list(run, accounts);

@@ -16,6 +16,7 @@ import { answer, el, kmsAnswer, kmsError, s3Error, simulatedClient } from './sim
 
 /** @import { OpenAccountFor } from '../../functions/audit-member-account/member-access.ts' */
 /** @import { AccountLister, OrganizationAccount } from '../../shared/ports/account-lister.ts' */
+/** @import { ResourceControlPolicies } from '../../shared/ports/resource-control-policies.ts' */
 /** @import { CallCounter, CommandInput, Respond } from './simulated-aws.mjs' */
 
 /** Member i is account 200000000000 + i: twelve digits, never the caller's. */
@@ -54,6 +55,38 @@ export const simulatedLister = ({ accounts, latencyMs, statusOf = () => 'ACTIVE'
   },
   accountIdsUnder: async () => new Set(),
 });
+
+/** The simulated organization's one root. */
+export const SIMULATED_ROOT = 'r-bench';
+
+/**
+ * The organization's RCPs and tree as Organizations answers them for `accounts` members, all under
+ * the root: RCPs enabled and none attached that denies anything (every member not covered), the
+ * management account outside the members. Each call answered after `latencyMs`; the tree, a
+ * member to its parent, is what the list step holds for its RCP coverage.
+ * @param {{ accounts: number, latencyMs: number }} options
+ * @returns {ResourceControlPolicies}
+ */
+export const simulatedResourceControlPolicies = ({ accounts, latencyMs }) => {
+  const latency = async () => {
+    if (latencyMs > 0) await sleep(latencyMs);
+  };
+  return {
+    managementAccountId: async () => (await latency(), '100000000000'),
+    roots: async () => (await latency(), [{ id: SIMULATED_ROOT, rcpEnabled: true }]),
+    policies: async () => (await latency(), []),
+    targetsOf: async () => (await latency(), []),
+    parentsUnder: async () => {
+      /** @type {Map<string, string>} */
+      const parentOf = new Map();
+      for (let first = 0; first < accounts; first += ACCOUNTS_PAGE) {
+        if (latencyMs > 0) await sleep(latencyMs);
+        for (let index = first; index < Math.min(accounts, first + ACCOUNTS_PAGE); index += 1) parentOf.set(memberAccountId(index), SIMULATED_ROOT);
+      }
+      return parentOf;
+    },
+  };
+};
 
 /**
  * @typedef {object} SimulatedOrganizationOptions

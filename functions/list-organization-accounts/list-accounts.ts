@@ -3,20 +3,28 @@ import type { OrganizationScope } from '../../shared/config/organization-config.
 import { onlyAccounts, requestedAccountsNotListed, scopeAccounts, WHOLE_ORGANIZATION, type AccountFilter } from '../../shared/core/account-scope.js';
 import type { MemberAccount } from '../../shared/organization/account-result.js';
 import { organizationRunLayout, type OrganizationRun } from '../../shared/organization/organization-run.js';
+import { rcpCoverageOf, type RcpCoverage } from '../../shared/organization/rcp-coverage.js';
 import type { AccountLister } from '../../shared/ports/account-lister.js';
 import type { ReportStore } from '../../shared/ports/report-store.js';
+import type { ResourceControlPolicies } from '../../shared/ports/resource-control-policies.js';
+import { readRcpLandscape } from './read-rcp-landscape.js';
 
 /**
  * One line of the run's listing: every account of the organization the run covers, audited or
  * not. `skipped` accounts (closed, closing, asked for but not in the organization) are reported
- * with the reason; nothing in scope is left out.
+ * with the reason; nothing in scope is left out. Each account in scope carries what the
+ * organization's Resource Control Policies do for it, for the merge's `org-rcp-coverage` finding.
  */
 export type ListedAccount =
-  | (MemberAccount & { readonly scope: 'audit'; readonly accountStatus: string })
+  | (MemberAccount & { readonly scope: 'audit'; readonly accountStatus: string; readonly rcp: RcpCoverage })
   | (MemberAccount & { readonly scope: 'skipped'; readonly accountStatus: string; readonly reason: string });
 
 export interface ListingDependencies {
   readonly lister: AccountLister;
+  /** The organization's RCPs and tree, read once a run. */
+  readonly resourceControlPolicies: ResourceControlPolicies;
+  /** The caller's partition: RCP documents are judged for its ARNs. */
+  readonly partition: string;
   readonly store: ReportStore;
   readonly reportsBucket: string;
   readonly reportsPrefix: string;
@@ -44,12 +52,14 @@ const textBody = (text: string) => ({ body: async function* () { yield text; }, 
 
 /**
  * Lists the organization's accounts a page at a time and files two things in the reports bucket:
- * the listing (every account in scope, one JSON line each, with what the run does with it) and the
- * accounts to audit as one JSON array, which the Distributed Map reads as its items.
+ * the listing (every account in scope, one JSON line each, with what the run does with it and its
+ * RCP coverage) and the accounts to audit as one JSON array, which the Distributed Map reads as
+ * its items.
  */
 export const listOrganizationAccounts = async (deps: ListingDependencies, run: OrganizationRun): Promise<ListingOutput> => {
   const layout = organizationRunLayout(deps.reportsPrefix, run);
   const filter = await filterOf(deps.lister, deps.scope);
+  const landscape = await readRcpLandscape(deps.resourceControlPolicies, deps.partition);
   const listing: string[] = [];
   const items: string[] = [];
   const seen: string[] = [];
@@ -62,7 +72,7 @@ export const listOrganizationAccounts = async (deps: ListingDependencies, run: O
       const member: MemberAccount = { accountId: account.id, name: account.name };
       if (scope.kind === 'audit') {
         items.push(JSON.stringify(member));
-        listing.push(JSON.stringify({ ...member, scope: 'audit', accountStatus: account.status } satisfies ListedAccount));
+        listing.push(JSON.stringify({ ...member, scope: 'audit', accountStatus: account.status, rcp: rcpCoverageOf(account.id, landscape) } satisfies ListedAccount));
       } else {
         skipped += 1;
         listing.push(JSON.stringify({ ...member, scope: 'skipped', accountStatus: account.status, reason: scope.reason } satisfies ListedAccount));

@@ -1,13 +1,15 @@
 import { Buffer } from 'node:buffer';
 import { posix } from 'node:path';
 import { latestReportKey } from '../../shared/audit/audit-report.js';
-import { SEVERITIES, compareText, isFailing, type Severity } from '../../shared/audit/finding.js';
+import { SEVERITIES, compareText, findingId, isFailing, type Severity } from '../../shared/audit/finding.js';
 import { WorstAccounts, historyText, organizationHistoryEntry, organizationHistoryKey, readHistory, withRun, type RunHistoryEntry } from '../../shared/audit/run-history.js';
 import { forEachBoundedInOrder } from '../../shared/core/run-bounded.js';
-import { auditedFinding, notAuditedFinding, parseAccountResult, type AccountResult, type MemberAccount } from '../../shared/organization/account-result.js';
+import { accountResource, auditedFinding, notAuditedFinding, parseAccountResult, type AccountResult, type MemberAccount } from '../../shared/organization/account-result.js';
+import { findingsStateLine, OrganizationFindingsState, organizationFindingsStateKey } from '../../shared/organization/organization-findings-state.js';
 import { buildOrganizationNotification } from '../../shared/organization/organization-notification.js';
 import { organizationRunLayout, type OrganizationRun } from '../../shared/organization/organization-run.js';
 import { OrganizationTally, type AccountLine, type OrganizationChange } from '../../shared/organization/organization-tally.js';
+import { parseRcpCoverage, RCP_COVERAGE_NOT_LISTED, rcpCoverageFinding, type RcpCoverage } from '../../shared/organization/rcp-coverage.js';
 import type { Notification, NotificationPublisher } from '../../shared/ports/notification-publisher.js';
 import type { ReportSpool, SpoolFile } from '../../shared/ports/report-spool.js';
 import type { ReportStore } from '../../shared/ports/report-store.js';
@@ -62,6 +64,8 @@ export interface MergeOutcome {
 /** One account as the merge found it: its line, the result behind it, and its report's findings as read. */
 interface MergedAccount {
   readonly line: AccountLine;
+  /** What the organization's RCPs do for an account in scope, as the listing carries it. */
+  readonly rcp?: RcpCoverage | undefined;
   readonly result?: AccountResult | undefined;
   readonly findingLines: readonly ReportFindingLine[];
   readonly changes: readonly OrganizationChange[];
@@ -137,6 +141,21 @@ class OrganizationPageRows {
 /** The organization's run history so far, or why this run cannot be added to it (then it is left as it is). */
 type HistoryReading = { readonly kind: 'read'; readonly entries: readonly RunHistoryEntry[] } | { readonly kind: 'unavailable'; readonly error: unknown };
 
+/**
+ * The organization findings the last published run left failing. One that cannot be read is as
+ * none: every failing organization finding is then new tonight and pages, never silently dropped.
+ */
+const readFindingsState = async (store: ReportStore, key: string): Promise<OrganizationFindingsState> => {
+  try {
+    const lines = await store.readLines(key);
+    return lines ? await OrganizationFindingsState.read(lines) : OrganizationFindingsState.none();
+  } catch {
+    return OrganizationFindingsState.none();
+  }
+};
+
+const rcpFindingId = (accountId: string): string => findingId('org-rcp-coverage', accountResource(accountId));
+
 const readOrganizationHistory = async (store: ReportStore, key: string): Promise<HistoryReading> => {
   try {
     return { kind: 'read', entries: (await readHistory(await store.readLines(key))).entries };
@@ -199,6 +218,20 @@ const notAuditedLine = (account: MemberAccount, reason: { code: AccountLine['rea
 });
 
 /**
+ * The organization findings failing tonight become the state the next run compares with, with the
+ * previous state's lines of accounts this run did not list (a run scoped to some OUs) carried over.
+ * A state that cannot be saved is recorded: the next run then pages those findings again.
+ */
+const saveFindingsState = async (deps: MergeDependencies, key: string, state: OrganizationFindingsState, next: SpoolFile): Promise<void> => {
+  try {
+    if (state.compared) for await (const text of (await deps.store.readLines(key)) ?? []) if (state.carries(text)) next.append(`${text}\n`);
+    await deps.store.write({ key, ...bodyOf([next]), contentType: 'application/x-ndjson', kmsKeyArn: deps.reports.kmsKeyArn });
+  } catch (error) {
+    deps.recorder.reportNotWritten('organization findings state', error);
+  }
+};
+
+/**
  * Merges one night's organization audit: every account of the listing, in order, with the result
  * its audit left (or none: then it was not audited, and says so), each audited account's report
  * streamed into the organization report; then one summary for on-call, and only after it went out,
@@ -207,6 +240,9 @@ const notAuditedLine = (account: MemberAccount, reason: { code: AccountLine['rea
  */
 export const mergeOrganization = async (deps: MergeDependencies, run: OrganizationRun, mapRunArn?: string): Promise<MergeOutcome> => {
   const layout = organizationRunLayout(deps.reports.prefix, run);
+  // Read before the listing is opened: a stream opened is read at once, and nothing may wait in between.
+  const findingsStateKey = organizationFindingsStateKey(deps.reports.prefix);
+  const findingsState = await readFindingsState(deps.store, findingsStateKey);
   const listing = await deps.store.readLines(layout.listingKey);
   if (!listing) throw new Error(`the run's listing ${layout.listingKey} is not in ${deps.reports.bucket}: the accounts step did not finish`);
 
@@ -218,17 +254,19 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
     const files = new OrganizationReportFiles(spool);
     const rows = new OrganizationPageRows(spool, layout.reportHtmlKey);
     const promotions = spool.file('promotions.tsv');
+    const nextFindingsState = spool.file('latest-findings.jsonl');
     let promotable = 0;
 
     const mergeAccount = async (listed: ListedAccount): Promise<MergedAccount> => {
       if (listed.scope === 'skipped') return { line: { accountId: listed.accountId, name: listed.name, status: 'skipped', reason: listed.reason }, findingLines: [], changes: [] };
+      const rcp = parseRcpCoverage(listed.rcp) ?? RCP_COVERAGE_NOT_LISTED;
       const stored = await deps.store.readLines(layout.accountResultKey(listed.accountId));
       const result = stored ? parseAccountResult(await readText(stored)) : undefined;
       if (!result) {
         const reason = { code: 'no-result' as const, detail: stored ? 'the account’s result could not be read' : 'the fan-out recorded no result for the account: its audit never finished (see the map run)' };
-        return { line: notAuditedLine(listed, reason), result, findingLines: [], changes: [] };
+        return { line: notAuditedLine(listed, reason), rcp, result, findingLines: [], changes: [] };
       }
-      if (result.status === 'not-audited') return { line: notAuditedLine(listed, result.reason), result, findingLines: [], changes: [] };
+      if (result.status === 'not-audited') return { line: notAuditedLine(listed, result.reason), rcp, result, findingLines: [], changes: [] };
       const findingLines: ReportFindingLine[] = [];
       const changes: OrganizationChange[] = [];
       let reportNote: string | undefined = result.reportError;
@@ -260,6 +298,7 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
           ...(reportNote ? { reason: reportNote } : {}),
           ...(result.regions.absent.length + result.regions.unreadable.length > 0 ? { regionsWithoutEnforcer: [...result.regions.absent, ...result.regions.unreadable].sort(compareText) } : {}),
         },
+        rcp,
         result,
         findingLines,
         changes,
@@ -271,11 +310,20 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
       tally.account(line, result);
       files.account(line);
       rows.add(merged);
-      if (line.status === 'skipped') return;
+      if (line.status === 'skipped') {
+        // Closed or closing: its RCP coverage is no longer reported, nor kept as state.
+        findingsState.settle(rcpFindingId(line.accountId));
+        return;
+      }
       // Every account in scope has a finding of its own: passed when audited, failed (and paging) when not.
       const own = line.status === 'not-audited' ? notAuditedFinding(line, { code: line.reasonCode ?? 'no-result', detail: line.reason ?? '' }, deps.homeRegion) : auditedFinding(line, deps.homeRegion);
       tally.finding(own);
       files.findingText(JSON.stringify(own));
+      // And one on the RCPs above it, audited or not: compared with the previous organization run's, so it pages only when new or changed.
+      const rcp = rcpCoverageFinding(line, merged.rcp ?? RCP_COVERAGE_NOT_LISTED, deps.homeRegion);
+      tally.organizationFinding(rcp, findingsState.compare(rcp));
+      files.findingText(JSON.stringify(rcp));
+      if (isFailing(rcp.status)) nextFindingsState.append(`${findingsStateLine(rcp)}\n`);
       if (line.status === 'not-audited') deps.recorder.accountNotAudited(line);
       for (const { text, finding } of merged.findingLines) {
         files.findingText(text);
@@ -345,6 +393,7 @@ export const mergeOrganization = async (deps: MergeDependencies, run: Organizati
     await deps.publisher.publish(notification);
 
     // Only now that the summary went out: a merge that failed before it pages again when retried.
+    await saveFindingsState(deps, findingsStateKey, findingsState, nextFindingsState);
     let statesNotSaved = 0;
     if (promotable > 0) {
       const pending: { accountId: string; reportKey: string }[] = [];

@@ -18,6 +18,7 @@ import {
   ACCOUNT_AUDIT_READS,
   ARCHITECTURES,
   AUDIT_FIX_STATEMENTS,
+  AUDIT_GUARDRAIL_STATEMENTS,
   AUDIT_OBJECT_SAMPLE_STATEMENTS,
   CENTRAL_FUNCTIONS,
   DEFAULT_MEMBER_ROLE_NAME,
@@ -198,6 +199,7 @@ const parameters = () => ({
   },
   KeyRotationPeriodInDays: SHARED_PARAMETERS.KeyRotationPeriodInDays,
   AllowAuditFixes: SHARED_PARAMETERS.AllowAuditFixes,
+  AllowAuditGuardrails: SHARED_PARAMETERS.AllowAuditGuardrails,
   AllowAuditObjectSample: SHARED_PARAMETERS.AllowAuditObjectSample,
   AllowSecurityHubImport: SHARED_PARAMETERS.AllowSecurityHubImport,
 });
@@ -513,8 +515,8 @@ const roles = () => ({
     {
       Sid: 'ListOrganizationAccounts',
       Effect: 'Allow',
-      Action: ['organizations:ListAccounts', 'organizations:DescribeOrganization'],
-      // Neither call has a resource-level scope: IAM accepts only Resource '*' for them.
+      Action: ['organizations:ListAccounts', 'organizations:DescribeOrganization', 'organizations:ListRoots', 'organizations:ListPolicies'],
+      // None of these calls has a resource-level scope: IAM accepts only Resource '*' for them.
       Resource: '*',
     },
     {
@@ -522,6 +524,16 @@ const roles = () => ({
       Effect: 'Allow',
       Action: ['organizations:ListChildren', 'organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent'],
       Resource: [sub('arn:${AWS::Partition}:organizations::*:root/${OrganizationId}/r-*'), sub('arn:${AWS::Partition}:organizations::*:ou/${OrganizationId}/ou-*')],
+    },
+    {
+      // The org-rcp-coverage check: each RCP's document and targets, this organization's and AWS's own (RCPFullAWSAccess).
+      Sid: 'ReadResourceControlPolicies',
+      Effect: 'Allow',
+      Action: ['organizations:DescribePolicy', 'organizations:ListTargetsForPolicy'],
+      Resource: [
+        sub('arn:${AWS::Partition}:organizations::*:policy/${OrganizationId}/resource_control_policy/p-*'),
+        sub('arn:${AWS::Partition}:organizations::aws:policy/resource_control_policy/p-*'),
+      ],
     },
     { Sid: 'WriteRunFiles', Effect: 'Allow', Action: 's3:PutObject', Resource: REPORT_OBJECTS },
     REPORTS_UNDER_THE_REPORTS_KEY,
@@ -606,12 +618,22 @@ const roles = () => ({
       },
     },
   ),
-  // The audit's optional fixes, object sample and Security Hub CSPM import in this account, as in
-  // the member template: this account is audited with this role's own credentials.
+  // The audit's optional fixes, bucket policy guardrails, object sample and Security Hub CSPM import
+  // in this account, as in the member template: this account is audited with this role's own
+  // credentials (so the guardrails' aws:ResourceAccount is this, the central, account).
   AuditFixesPolicy: {
     Type: 'AWS::IAM::RolePolicy',
     Condition: 'AuditFixesAllowed',
     Properties: { RoleName: ref('AuditMemberRole'), PolicyName: 'audit-encryption-fixes', PolicyDocument: { Version: '2012-10-17', Statement: cloneJson(AUDIT_FIX_STATEMENTS) } },
+  },
+  AuditGuardrailsPolicy: {
+    Type: 'AWS::IAM::RolePolicy',
+    Condition: 'AuditGuardrailsAllowed',
+    Properties: {
+      RoleName: ref('AuditMemberRole'),
+      PolicyName: 'audit-encryption-guardrails',
+      PolicyDocument: { Version: '2012-10-17', Statement: cloneJson(AUDIT_GUARDRAIL_STATEMENTS) },
+    },
   },
   AuditObjectSamplePolicy: {
     Type: 'AWS::IAM::RolePolicy',
@@ -738,6 +760,7 @@ export const centralTemplate = ({ version }) => {
     Conditions: {
       HasFindingsEmail: { 'Fn::Not': [{ 'Fn::Equals': [ref('FindingsEmail'), ''] }] },
       AuditFixesAllowed: { 'Fn::Equals': [ref('AllowAuditFixes'), 'true'] },
+      AuditGuardrailsAllowed: { 'Fn::Equals': [ref('AllowAuditGuardrails'), 'true'] },
       AuditObjectSampleAllowed: { 'Fn::Equals': [ref('AllowAuditObjectSample'), 'true'] },
       SecurityHubImportAllowed: { 'Fn::Equals': [ref('AllowSecurityHubImport'), 'true'] },
     },

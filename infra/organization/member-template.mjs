@@ -11,8 +11,9 @@
 //   - alarms forwarded to the central alarm event bus: a CloudWatch alarm can notify a topic of
 //     another account, but only one in its own region (docs/ORGANIZATION.md, "Alarms");
 //   - the read-only audit role the central audit assumes, created in PrimaryRegion only (IAM is
-//     global: a named role in two regions of one account collides), with the fix, object-sample
-//     and Security Hub CSPM import permissions as separate, switched-off policies;
+//     global: a named role in two regions of one account collides), with the fix, bucket policy
+//     guardrail, object-sample and Security Hub CSPM import permissions as separate, switched-off
+//     policies;
 //   - an SSM parameter per region telling the central audit which key, queue and function this
 //     region's enforcer uses.
 // Anything in the packaged template that is neither kept nor dropped on purpose stops the
@@ -21,6 +22,7 @@ import {
   ACCOUNT_AUDIT_READS,
   ACCOUNT_ROOT,
   AUDIT_FIX_STATEMENTS,
+  AUDIT_GUARDRAIL_STATEMENTS,
   AUDIT_OBJECT_SAMPLE_STATEMENTS,
   DEFAULT_MEMBER_ROLE_NAME,
   HANDLER,
@@ -81,6 +83,7 @@ export const DROPPED_RESOURCES = [
   'AuditEncryptionRole',
   'AuditObjectSamplePolicy',
   'AuditFixesPolicy',
+  'AuditGuardrailsPolicy',
   'AuditSecurityHubPolicy',
   'ReportsBucket',
   'ReportsBucketPolicy',
@@ -98,7 +101,7 @@ const KEPT_PARAMETERS = ['ExistingKmsKeyArn', 'EnforcementMode', 'Policy', 'Prio
  * refuses a key policy that would lock its creator out. Administration is delegated to IAM in the
  * member account instead (AWS's default key policy), where SCPs can restrict it.
  */
-const DROPPED_PARAMETERS = ['KeyAdministratorArns', 'FindingsEmail', 'AuditSchedule', 'AuditFixes', 'AuditObjectSample', 'AuditSecurityHub', 'ReportRetentionDays'];
+const DROPPED_PARAMETERS = ['KeyAdministratorArns', 'FindingsEmail', 'AuditSchedule', 'AuditFixes', 'AuditGuardrails', 'AuditObjectSample', 'AuditSecurityHub', 'ReportRetentionDays'];
 const KEPT_CONDITIONS = ['CreateEnforcementKey', 'PriorVersionDeletionAllowed', 'S3NotificationsAllowed'];
 const KEPT_OUTPUTS = ['RequiredKmsKeyArn', 'EnforcerQueueArn', 'EnforcerQueueUrl', 'EnforcerDeadLetterQueueUrl', 'ObjectCreatedRuleArn'];
 
@@ -236,6 +239,7 @@ const parameters = () => ({
   },
   MemberParameterName: SHARED_PARAMETERS.MemberParameterName,
   AllowAuditFixes: SHARED_PARAMETERS.AllowAuditFixes,
+  AllowAuditGuardrails: SHARED_PARAMETERS.AllowAuditGuardrails,
   AllowAuditObjectSample: SHARED_PARAMETERS.AllowAuditObjectSample,
   AllowSecurityHubImport: SHARED_PARAMETERS.AllowSecurityHubImport,
 });
@@ -332,6 +336,17 @@ const addedResources = (version) => ({
       PolicyDocument: { Version: '2012-10-17', Statement: clone(AUDIT_FIX_STATEMENTS) },
     },
   },
+  // Bucket policy guardrails on this (the member) account's buckets only: aws:ResourceAccount is
+  // the id of the account the StackSet deploys this stack to.
+  AuditGuardrailsPolicy: {
+    Type: 'AWS::IAM::RolePolicy',
+    Condition: 'AuditGuardrailsAllowed',
+    Properties: {
+      RoleName: { Ref: 'AuditRole' },
+      PolicyName: 'audit-encryption-guardrails',
+      PolicyDocument: { Version: '2012-10-17', Statement: clone(AUDIT_GUARDRAIL_STATEMENTS) },
+    },
+  },
   AuditObjectSamplePolicy: {
     Type: 'AWS::IAM::RolePolicy',
     Condition: 'AuditObjectSampleAllowed',
@@ -403,9 +418,10 @@ export const memberTemplate = (packaged, { version }) => {
     Description: `S3 encryption enforcer ${version}, organization member: re-encrypts new objects of this account and region under the required key, and lets the organization audit read its configuration.`,
     Parameters: { ...parameters(), ...select(packaged.Parameters, KEPT_PARAMETERS, DROPPED_PARAMETERS, 'parameters') },
     Conditions: {
-      ...select(packaged.Conditions, KEPT_CONDITIONS, ['HasFindingsEmail', 'AuditFixesEnabled', 'AuditObjectSampleEnabled', 'AuditSecurityHubEnabled'], 'conditions'),
+      ...select(packaged.Conditions, KEPT_CONDITIONS, ['HasFindingsEmail', 'AuditFixesEnabled', 'AuditGuardrailsEnabled', 'AuditObjectSampleEnabled', 'AuditSecurityHubEnabled'], 'conditions'),
       IsPrimaryRegion: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'PrimaryRegion' }] },
       AuditFixesAllowed: { 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { 'Fn::Equals': [{ Ref: 'AllowAuditFixes' }, 'true'] }] },
+      AuditGuardrailsAllowed: { 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { 'Fn::Equals': [{ Ref: 'AllowAuditGuardrails' }, 'true'] }] },
       AuditObjectSampleAllowed: { 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { 'Fn::Equals': [{ Ref: 'AllowAuditObjectSample' }, 'true'] }] },
       SecurityHubImportAllowed: { 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { 'Fn::Equals': [{ Ref: 'AllowSecurityHubImport' }, 'true'] }] },
     },

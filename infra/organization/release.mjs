@@ -86,6 +86,12 @@ export const SHARED_PARAMETERS = {
     AllowedValues: ['false', 'true'],
     Description: 'Grant the audit the fix permissions (s3:PutEncryptionConfiguration, kms:EnableKeyRotation); POLICY.audit.fixes still chooses which fixes run.',
   },
+  AllowAuditGuardrails: {
+    Type: 'String',
+    Default: 'false',
+    AllowedValues: ['false', 'true'],
+    Description: "Grant the audit s3:PutBucketPolicy on the account's own buckets, to add Deny statements to bucket policies; POLICY.audit.fixes still chooses which fixes run.",
+  },
   AllowAuditObjectSample: {
     Type: 'String',
     Default: 'false',
@@ -158,6 +164,21 @@ export const ACCOUNT_AUDIT_READS = [
 export const AUDIT_FIX_STATEMENTS = [
   { Sid: 'SetBucketDefaultEncryption', Effect: 'Allow', Action: 's3:PutEncryptionConfiguration', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::*' } },
   { Sid: 'TurnOnKeyRotation', Effect: 'Allow', Action: 'kms:EnableKeyRotation', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*' } },
+];
+
+/**
+ * Today's AuditGuardrailsPolicy: the bucket policy fixes add Deny statements with PutBucketPolicy,
+ * on the buckets of the account the stack is in only (aws:ResourceAccount is that account's id:
+ * the member account in the member template, the central account in the central template).
+ */
+export const AUDIT_GUARDRAIL_STATEMENTS = [
+  {
+    Sid: 'AddBucketPolicyGuardrails',
+    Effect: 'Allow',
+    Action: 's3:PutBucketPolicy',
+    Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::*' },
+    Condition: { StringEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } } },
+  },
 ];
 
 /** Today's AuditObjectSamplePolicy. HeadObject reads metadata, never the object's data. */

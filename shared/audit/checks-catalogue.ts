@@ -93,6 +93,14 @@ export const CHECKS = define({
     remediation:
       'Deploy the member template in the account (the StackSet covers new accounts of its OUs; the management account takes it as a plain stack) so the audit role exists and trusts the organization audit’s role, then check the reason given.',
   },
+  'org-rcp-coverage': {
+    title: 'Resource Control Policies above the account deny plain HTTP, non-KMS uploads, the aws/s3 key and SSE-C',
+    severity: 'medium',
+    resourceType: 'AwsAccount',
+    controls: [],
+    remediation:
+      'Print the organization’s RCP with enforcer prevention rcp [--required-key ARN] > rcp.json, create it with aws organizations create-policy --type RESOURCE_CONTROL_POLICY --name s3-encryption-guardrails --description "S3 encryption guardrails" --content file://rcp.json, and attach it at the root or an OU above the account with aws organizations attach-policy --policy-id p-… --target-id r-…|ou-…|ACCOUNT.',
+  },
   'securityhub-import': {
     title: 'Findings are imported into Security Hub CSPM',
     severity: 'medium',

@@ -3,6 +3,7 @@ import { CHECKS } from '../audit/checks-catalogue.js';
 import { FINDING_STATUSES, SEVERITIES, compareSeverity, compareText, highestSeverity, isFailing, type AccountFinding, type FindingStatus, type Severity } from '../audit/finding.js';
 import type { AccountResult } from './account-result.js';
 import type { NotAuditedReason } from './not-audited-reason.js';
+import type { OrganizationFindingChange } from './organization-findings-state.js';
 
 export type AccountOutcome = 'audited' | 'not-audited' | 'skipped';
 
@@ -67,11 +68,14 @@ export class OrganizationTally {
   private readonly paging = new Set<Severity>();
   private readonly kept: OrganizationChange[] = [];
   private readonly notAudited: AccountLine[] = [];
+  /** The account last given to `account`, and whether it is already counted among the accounts with changes. */
+  private current: { accountId: string; withChanges: boolean } | undefined;
 
   constructor(private readonly keep = 50) {}
 
   /** Each account once, as the listing names it. */
   account(line: AccountLine, result?: AccountResult): void {
+    this.current = { accountId: line.accountId, withChanges: false };
     this.accounts.listed += 1;
     if (line.status === 'skipped') this.accounts.skipped += 1;
     if (line.status === 'not-audited') {
@@ -83,8 +87,29 @@ export class OrganizationTally {
     if (result?.status === 'audited') {
       this.accounts.audited += 1;
       for (const kind of ['new', 'changed', 'resolved', 'fixed', 'unchanged'] as const) this.changes[kind] += result.changes[kind];
-      if (result.changes.new + result.changes.changed > 0) this.accountsWithChanges += 1;
+      if (result.changes.new + result.changes.changed > 0) {
+        this.accountsWithChanges += 1;
+        this.current.withChanges = true;
+      }
     }
+  }
+
+  /**
+   * A finding the organization run makes about the account just given to `account`
+   * (`org-rcp-coverage`), with what became of it since the previous organization run: counted with
+   * the accounts' own findings and changes, and, new or changed, paged like them.
+   */
+  organizationFinding(finding: AccountFinding, change: OrganizationFindingChange | undefined): void {
+    this.finding(finding);
+    if (change === undefined) return;
+    this.changes[change] += 1;
+    if (change === 'resolved' || change === 'unchanged') return;
+    if (this.current?.accountId === finding.accountId && !this.current.withChanges) {
+      this.accountsWithChanges += 1;
+      this.current.withChanges = true;
+    }
+    const { accountId, id, check, severity, status, resource, region, observed } = finding;
+    this.change({ change, accountId, id, check, severity, status, resource, region, observed });
   }
 
   finding(finding: Pick<AccountFinding, 'status' | 'severity'>): void {

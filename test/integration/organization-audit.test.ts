@@ -13,6 +13,7 @@ import { startMotoServer, TEST_ACCOUNT, TEST_REGION, type MotoServer } from './s
 import { addCentralResources, buildOrganization, REPORTS_PREFIX, resourceOwner, type CentralResources, type EstateAccount, type OrganizationEstate } from './support/organization-estate.js';
 import { functionError, organizationFunctionEnvironment, startOrganizationFunctions, type Invoke, type OrganizationFunctions } from './support/organization-functions.js';
 import { accountRowsOf, contentSecurityPolicyOf, skippedAccountsOf } from './support/organization-page.js';
+import { attachPrintedRcp, moveIntoNewUnit } from './support/organization-rcp.js';
 import { securityHubFindingsIn } from './support/organization-security-hub.js';
 import { messageFor, startSnsPublishRecorder, type SnsPublishRecorder } from './support/sns-publish-recorder.js';
 import { startStsFaultProxy, type StsFaultProxy } from './support/sts-fault-proxy.js';
@@ -234,7 +235,11 @@ describe('the organization audit state machine on the built bundles, against mot
     expect(accountFindings(member(LOCKED_OUT))).toEqual([expect.objectContaining({ accountId: member(LOCKED_OUT).accountId, status: 'failed', severity: 'high' })]);
     expect(accountFindings(member(CLOSED))).toEqual([]);
     for (const account of audited()) expect(accountFindings(account), account.name).toEqual([expect.objectContaining({ accountId: account.accountId, status: 'passed' })]);
-    expect(report.findings.filter((finding) => finding.accountId === member(LOCKED_OUT).accountId || finding.accountId === member(CLOSED).accountId)).toHaveLength(1);
+    // And its RCP coverage, audited or not (moto's root starts without RCPs enabled); none for the closed one.
+    expect(findingsOf(report, 'org-rcp-coverage', `AWS::::Account:${member(LOCKED_OUT).accountId}`)).toEqual([
+      expect.objectContaining({ accountId: member(LOCKED_OUT).accountId, status: 'failed', observed: expect.stringMatching(/^Resource Control Policies are not enabled on the root r-/) }),
+    ]);
+    expect(report.findings.filter((finding) => finding.accountId === member(LOCKED_OUT).accountId || finding.accountId === member(CLOSED).accountId)).toHaveLength(2);
 
     // Findings stay in their account, and alias/data is each account's own key.
     for (const finding of report.findings) expect(resourceOwner(estate, finding.resource, { [central.reportsBucket]: TEST_ACCOUNT }), `${finding.check} ${finding.resource}`).toBe(finding.accountId);
@@ -419,6 +424,61 @@ describe('the organization audit state machine on the built bundles, against mot
     const hub = await securityHubFindingsIn(moto.endpoint, member(0).accountId, TEST_REGION);
     expect(hub.map((finding) => finding.Id).sort()).toEqual(second.findings.filter((finding) => finding.check !== SECURITY_HUB_IMPORT).map((finding) => finding.id).sort());
     for (const finding of hub) expect(finding, finding.Id).toMatchObject({ AwsAccountId: member(0).accountId, CreatedAt: NIGHT, UpdatedAt: NEXT_NIGHT, RecordState: 'ACTIVE' });
+  });
+
+  it('checks each account’s RCP coverage: covered under the OU the printed RCP is attached to, failed elsewhere naming what is missing, and informational for the management account, which no RCP covers', async () => {
+    // Members 1–8 in one OU (the locked-out and the closed among them), the RCP `enforcer prevention rcp`
+    // prints attached to that OU and, to no avail, to the management account itself.
+    const guarded = estate.members.slice(0, 8);
+    const unitId = await moveIntoNewUnit(moto.endpoint, 'guarded', guarded.map((account) => account.accountId));
+    const rcp = await attachPrintedRcp(moto.endpoint, [unitId, estate.management.accountId]);
+    expect(JSON.parse(rcp.text)).toMatchObject({ Version: '2012-10-17', Statement: expect.arrayContaining([expect.objectContaining({ Sid: 'EnforcerDenySseC' })]) });
+
+    await runAudit(NIGHT);
+    const report = await reportOf(NIGHT);
+
+    const coverage = (account: EstateAccount) => findingsOf(report, 'org-rcp-coverage', `AWS::::Account:${account.accountId}`);
+    const attached = `${rcp.name} (${rcp.policyId})`;
+    for (const account of guarded.filter((candidate) => !candidate.closed)) {
+      expect(coverage(account), account.name).toEqual([
+        expect.objectContaining({
+          accountId: account.accountId,
+          status: 'passed',
+          severity: 'medium',
+          observed: `RCPs on the path ${rcp.rootId} → ${unitId} → ${account.accountId} deny plain HTTP, uploads asking for SSE-S3, uploads under the aws/s3 key and SSE-C uploads (attached at ${unitId}: ${attached})`,
+        }),
+      ]);
+    }
+    // Covered whether or not it could be audited: the coverage is read from the organization, not from the account.
+    expect(coverage(member(LOCKED_OUT))).toEqual([expect.objectContaining({ status: 'passed' })]);
+    expect(coverage(member(CLOSED))).toEqual([]);
+    const elsewhere = estate.members.slice(8);
+    for (const account of elsewhere) {
+      expect(coverage(account), account.name).toEqual([
+        expect.objectContaining({
+          accountId: account.accountId,
+          status: 'failed',
+          severity: 'medium',
+          observed: `no RCP on the path ${rcp.rootId} → ${account.accountId} denies plain HTTP, uploads asking for SSE-S3, uploads under the aws/s3 key or SSE-C uploads (no RCP that denies any of them is attached on it)`,
+        }),
+      ]);
+    }
+    expect(coverage(estate.management)).toEqual([
+      expect.objectContaining({
+        accountId: TEST_ACCOUNT,
+        status: 'informational',
+        observed: 'the management account: Resource Control Policies never apply to its resources, whatever is attached to the root or to the account',
+        remediation: expect.stringContaining('its buckets rely on their bucket policies'),
+      }),
+    ]);
+
+    // The failures are kept, after the summary went out, as the state the next night compares with (so they page once).
+    const state = await objectOf(`${REPORTS_PREFIX}organization/latest-findings.jsonl`);
+    expect({ contentType: state.contentType, encryption: state.encryption, key: state.kmsKeyId }).toEqual({ contentType: 'application/x-ndjson', encryption: 'aws:kms', key: central.reportsKeyArn });
+    const kept = jsonLinesOf(state.text) as { accountId: string; check: string; status: string }[];
+    expect(kept.map((line) => [line.accountId, line.check, line.status]).sort()).toEqual(
+      elsewhere.map((account) => [account.accountId, 'org-rcp-coverage', 'failed']).sort(),
+    );
   });
 
   it('records a child whose audit timed out, crashed or was lost as not audited, with the reason, and retries Lambda’s throttling', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertCliBuilt, runCli, type CliRun } from './support/cli-process.js';
 import { startMotoServer, TEST_ACCOUNT, TEST_REGION, type MotoServer } from './support/moto-server.js';
 import { buildOrganization, REQUIRED_ALIAS, resourceOwner, type EstateAccount } from './support/organization-estate.js';
+import { attachPrintedRcp } from './support/organization-rcp.js';
 import { startStsFaultProxy, type StsFaultProxy } from './support/sts-fault-proxy.js';
 
 /**
@@ -46,9 +47,9 @@ describe('enforcer audit --organization, against moto', () => {
   });
 
   /** The administrator's shell: the management account's credentials, a region, nothing else. */
-  const auditOrganization = async (): Promise<{ run: CliRun; document: OrganizationDocument }> => {
+  const auditOrganization = async (...options: string[]): Promise<{ run: CliRun; document: OrganizationDocument }> => {
     const run = await runCli(
-      ['audit', '--organization', '--json', '--required-key', REQUIRED_ALIAS, '--endpoint-url', proxy.endpoint, '--force-path-style'],
+      ['audit', '--organization', '--json', '--required-key', REQUIRED_ALIAS, '--endpoint-url', proxy.endpoint, '--force-path-style', ...options],
       { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: TEST_REGION },
       cwd,
     );
@@ -86,8 +87,16 @@ describe('enforcer audit --organization, against moto', () => {
     expect(document.outcome).toMatchObject({ accounts: { listed: 4, audited: 3, notAudited: 1, skipped: 0 }, failing: failing(document).length, page: true, published: 0 });
 
     for (const finding of document.findings) expect(resourceOwner(estate, finding.resource), `${finding.check} ${finding.resource}`).toBe(finding.accountId);
+    // Its own finding, and its RCP coverage (read from the organization, whether or not the account could be; moto's root starts without RCPs enabled).
     expect(document.findings.filter((finding) => finding.accountId === lockedOut.accountId)).toEqual([
       expect.objectContaining({ check: 'org-account-audited', status: 'failed', severity: 'high', resource: `AWS::::Account:${lockedOut.accountId}` }),
+      expect.objectContaining({
+        check: 'org-rcp-coverage',
+        status: 'failed',
+        severity: 'medium',
+        resource: `AWS::::Account:${lockedOut.accountId}`,
+        observed: expect.stringMatching(/^Resource Control Policies are not enabled on the root r-[0-9a-z]+: no RCP applies to any account$/),
+      }),
     ]);
     for (const account of [estate.management, first, third]) {
       const defaultEncryption = (bucket: string | undefined) => document.findings.find((finding) => finding.check === 's3-default-encryption-kms' && finding.resource === `arn:aws:s3:::${bucket}`);
@@ -108,35 +117,45 @@ describe('enforcer audit --organization, against moto', () => {
   it('exits 0 when every account is audited and nothing fails', async () => {
     // Keys only: moto cannot make a bucket pass every check (see the next test).
     const estate = await buildOrganization(moto.endpoint, { members: 2, accounts: 'compliant', buckets: false });
+    // The members covered by the printed RCP at the root; the management account, which no RCP can
+    // cover, has an informational finding that fails nothing.
+    const rcp = await attachPrintedRcp(moto.endpoint, (rootId) => [rootId]);
 
     const { run, document } = await auditOrganization();
 
+    expect(rcp.rootId).toMatch(/^r-/);
     expect(run.code, `${run.stderr}\n${JSON.stringify(failing(document), null, 2)}`).toBe(0);
     expect(failing(document)).toEqual([]);
     expect(document.accounts.map((line) => [line.accountId, line.status]).sort()).toEqual(estate.accounts.map((account) => [account.accountId, 'audited']).sort());
     expect(document.outcome).toMatchObject({ accounts: { listed: 3, audited: 3, notAudited: 0, skipped: 0 }, failing: 0, page: false });
     for (const account of estate.accounts) {
+      const management = account.accountId === TEST_ACCOUNT;
       const passed = document.findings.filter((finding) => finding.accountId === account.accountId && finding.status === 'passed').map((finding) => [finding.check, finding.resource]);
       expect(passed, account.name).toEqual(
         expect.arrayContaining([
           ['org-account-audited', `AWS::::Account:${account.accountId}`],
+          ...(management ? [] : [['org-rcp-coverage', `AWS::::Account:${account.accountId}`]]),
           ['kms-key-state', account.keyArn],
           ['kms-key-rotation', account.keyArn],
           ['kms-key-role-separation', account.keyArn],
         ]),
       );
     }
+    expect(document.findings.filter((finding) => finding.check === 'org-rcp-coverage' && finding.accountId === TEST_ACCOUNT).map((finding) => finding.status)).toEqual(['informational']);
   });
 
-  it('with buckets configured to pass every check, exits 1 for s3-sse-c-blocked alone: moto forgets BlockedEncryptionTypes', async () => {
+  it('with buckets configured to pass every check, exits 1 for s3-sse-c-blocked alone (moto forgets BlockedEncryptionTypes)', async () => {
     const estate = await buildOrganization(moto.endpoint, { members: 2, accounts: 'compliant' });
+    await attachPrintedRcp(moto.endpoint, (rootId) => [rootId]);
 
     const { run, document } = await auditOrganization();
 
     expect(run.code, run.stderr).toBe(1);
     expect(document.accounts.every((line) => line.status === 'audited')).toBe(true);
     expect(failing(document).map((finding) => [finding.check, finding.resource, finding.observed]).sort()).toEqual(
-      estate.accounts.map((account) => ['s3-sse-c-blocked', `arn:aws:s3:::${account.encryptedBucket}`, 'no encryption type is blocked']).sort(),
+      [
+        ...estate.accounts.map((account) => ['s3-sse-c-blocked', `arn:aws:s3:::${account.encryptedBucket}`, 'no encryption type is blocked']),
+      ].sort(),
     );
     for (const account of estate.accounts) {
       const bucketChecks = document.findings.filter((finding) => finding.resource === `arn:aws:s3:::${account.encryptedBucket}` && finding.status === 'passed').map((finding) => finding.check);

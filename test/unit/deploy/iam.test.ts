@@ -223,6 +223,25 @@ describe('the audit role', () => {
     expect(base).not.toContain('kms:EnableKeyRotation');
   });
 
+  it('may write the policies of this account\'s buckets only when AuditGuardrails is "true" (off by default), and never delete one', () => {
+    const addGuardrails: PolicyStatement = {
+      Sid: 'AddBucketPolicyGuardrails',
+      Effect: 'Allow',
+      Action: 's3:PutBucketPolicy',
+      Resource: sub('arn:${AWS::Partition}:s3:::*'),
+      Condition: { StringEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } } },
+    };
+    expect(template.Parameters['AuditGuardrails']).toMatchObject({ Type: 'String', Default: 'false', AllowedValues: ['false', 'true'] });
+    expect(template.Parameters['AuditGuardrails']?.['Description']).toEqual(expect.stringContaining('s3:PutBucketPolicy'));
+    expect(template.Parameters['AuditGuardrails']?.['Description']).toEqual(expect.stringContaining('POLICY.audit.fixes still chooses'));
+    expect(template.Conditions['AuditGuardrailsEnabled']).toEqual({ 'Fn::Equals': [{ Ref: 'AuditGuardrails' }, 'true'] });
+    expect(resource(template, 'AuditGuardrailsPolicy')).toMatchObject({ Type: 'AWS::IAM::RolePolicy', Condition: 'AuditGuardrailsEnabled' });
+    expect(conditionalGrant(ROLES.audit, 'AuditGuardrailsEnabled')?.statements).toEqual([addGuardrails]);
+    // No other statement of any role writes or deletes a bucket policy: not the fixes, not the base grant.
+    const bucketPolicyWrites = everyIdentityStatement().filter(({ statement }) => actionsOf(statement).some((action) => /^s3:(Put|Delete)BucketPolicy$/.test(action)));
+    expect(bucketPolicyWrites).toEqual([{ role: ROLES.audit, policyName: 'audit-encryption-guardrails', statement: addGuardrails }]);
+  });
+
   it('may head objects outside the reports bucket only when AuditObjectSample is "true"', () => {
     expect(template.Parameters['AuditObjectSample']).toMatchObject({ Default: 'false' });
     expect(conditionalGrant(ROLES.audit, 'AuditObjectSampleEnabled')?.statements).toEqual([

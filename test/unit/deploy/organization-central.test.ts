@@ -12,6 +12,7 @@ import {
   ACCOUNT_AUDIT_READS,
   ACCOUNT_ROOT,
   AUDIT_FIX_STATEMENTS,
+  AUDIT_GUARDRAIL_STATEMENTS,
   AUDIT_OBJECT_SAMPLE_STATEMENTS,
   NO_RESOURCE_SCOPE,
   SECURITY_HUB_IMPORT_STATEMENTS,
@@ -67,6 +68,7 @@ describe('parameters', () => {
       [
         'AccountIds',
         'AllowAuditFixes',
+        'AllowAuditGuardrails',
         'AllowAuditObjectSample',
         'AllowSecurityHubImport',
         'ArtifactsBucketPrefix',
@@ -256,15 +258,29 @@ describe('least privilege in every role', () => {
 });
 
 describe('the list function role', () => {
-  it('grants exactly: its logs, organization reads (structure reads scoped to this organization), the run files under the prefix, the reports key', () => {
+  it('grants exactly: its logs, organization reads (structure and RCP reads scoped to this organization), the run files under the prefix, the reports key', () => {
     expect(baseStatements(ROLES.list)).toEqual([
       writeOwnLogs('ListAccountsLogGroup'),
-      { Sid: 'ListOrganizationAccounts', Effect: 'Allow', Action: ['organizations:ListAccounts', 'organizations:DescribeOrganization'], Resource: '*' },
+      {
+        Sid: 'ListOrganizationAccounts',
+        Effect: 'Allow',
+        Action: ['organizations:ListAccounts', 'organizations:DescribeOrganization', 'organizations:ListRoots', 'organizations:ListPolicies'],
+        Resource: '*',
+      },
       {
         Sid: 'ReadOrganizationStructure',
         Effect: 'Allow',
         Action: ['organizations:ListChildren', 'organizations:ListAccountsForParent', 'organizations:ListOrganizationalUnitsForParent'],
         Resource: [sub('arn:${AWS::Partition}:organizations::*:root/${OrganizationId}/r-*'), sub('arn:${AWS::Partition}:organizations::*:ou/${OrganizationId}/ou-*')],
+      },
+      {
+        Sid: 'ReadResourceControlPolicies',
+        Effect: 'Allow',
+        Action: ['organizations:DescribePolicy', 'organizations:ListTargetsForPolicy'],
+        Resource: [
+          sub('arn:${AWS::Partition}:organizations::*:policy/${OrganizationId}/resource_control_policy/p-*'),
+          sub('arn:${AWS::Partition}:organizations::aws:policy/resource_control_policy/p-*'),
+        ],
       },
       { Sid: 'WriteRunFiles', Effect: 'Allow', Action: 's3:PutObject', Resource: REPORT_OBJECTS },
       REPORTS_KEY_USE,
@@ -302,6 +318,27 @@ describe('the audit-member function role (the members\' AuditorRoleArn)', () => 
     expect(template.Conditions['AuditObjectSampleAllowed']).toEqual({ 'Fn::Equals': [ref('AllowAuditObjectSample'), 'true'] });
     expect(template.Parameters['AllowAuditFixes']).toMatchObject({ Default: 'false' });
     expect(template.Parameters['AllowAuditObjectSample']).toMatchObject({ Default: 'false' });
+  });
+
+  it('may write the policies of this (the central) account\'s buckets only when AllowAuditGuardrails is "true" (off by default), and never delete one', () => {
+    const grants = grantsOfRole(template, ROLES.audit).filter((candidate) => candidate.condition === 'AuditGuardrailsAllowed');
+    expect(grants.map(({ statements }) => statements)).toEqual([AUDIT_GUARDRAIL_STATEMENTS]);
+    expect(AUDIT_GUARDRAIL_STATEMENTS).toEqual([
+      {
+        Sid: 'AddBucketPolicyGuardrails',
+        Effect: 'Allow',
+        Action: 's3:PutBucketPolicy',
+        Resource: sub('arn:${AWS::Partition}:s3:::*'),
+        Condition: { StringEquals: { 'aws:ResourceAccount': ref('AWS::AccountId') } },
+      },
+    ]);
+    expect(resource(template, 'AuditGuardrailsPolicy')).toMatchObject({ Type: 'AWS::IAM::RolePolicy', Condition: 'AuditGuardrailsAllowed' });
+    expect(template.Conditions['AuditGuardrailsAllowed']).toEqual({ 'Fn::Equals': [ref('AllowAuditGuardrails'), 'true'] });
+    expect(template.Parameters['AllowAuditGuardrails']).toMatchObject({ Type: 'String', Default: 'false', AllowedValues: ['false', 'true'] });
+    expect(template.Parameters['AllowAuditGuardrails']?.['Description']).toEqual(expect.stringContaining('s3:PutBucketPolicy'));
+    // No other statement of any role writes or deletes a bucket policy.
+    const bucketPolicyWrites = everyIdentityStatement().filter(({ statement }) => actionsOf(statement).some((action) => /^s3:(Put|Delete)BucketPolicy$/.test(action)));
+    expect(bucketPolicyWrites).toEqual(AUDIT_GUARDRAIL_STATEMENTS.map((statement) => ({ role: ROLES.audit, statement })));
   });
 
   it('may import this account\'s findings into Security Hub CSPM, as its own default product only, only when AllowSecurityHubImport is "true"', () => {

@@ -18,6 +18,7 @@ import {
   ACCOUNT_AUDIT_READS,
   ACCOUNT_ROOT,
   AUDIT_FIX_STATEMENTS,
+  AUDIT_GUARDRAIL_STATEMENTS,
   AUDIT_OBJECT_SAMPLE_STATEMENTS,
   SECURITY_HUB_IMPORT_STATEMENTS,
   VERSION,
@@ -80,15 +81,16 @@ describe("today's enforce path, derived from the packaged stack", () => {
         'MemberParameter',
         'AuditRole',
         'AuditFixesPolicy',
+        'AuditGuardrailsPolicy',
         'AuditObjectSamplePolicy',
         'AuditSecurityHubPolicy',
       ].sort(),
     );
     for (const dropped of DROPPED_RESOURCES) expect(source.Resources[dropped], dropped).toBeDefined();
     expect(Object.keys(source.Resources).filter((id) => !(id in template.Resources) || DROPPED_RESOURCES.includes(id)).sort()).toEqual([...DROPPED_RESOURCES].sort());
-    // Three of today's audit policies come back under their names, attached to the member's audit role.
+    // Four of today's audit policies come back under their names, attached to the member's audit role.
     const recreated = DROPPED_RESOURCES.filter((id) => id in template.Resources);
-    expect(recreated).toEqual(['AuditObjectSamplePolicy', 'AuditFixesPolicy', 'AuditSecurityHubPolicy']);
+    expect(recreated).toEqual(['AuditObjectSamplePolicy', 'AuditFixesPolicy', 'AuditGuardrailsPolicy', 'AuditSecurityHubPolicy']);
     for (const id of recreated) expect(resource(template, id).Properties['RoleName']).toEqual(ref('AuditRole'));
   });
 
@@ -242,6 +244,33 @@ describe('the audit role', () => {
     expect(roleStatements('AuditRole', 'AuditObjectSampleAllowed')).toEqual(AUDIT_OBJECT_SAMPLE_STATEMENTS);
   });
 
+  it('may write the policies of this (the member) account\'s buckets only when AllowAuditGuardrails is "true", in the primary region, and never delete one', () => {
+    expect(template.Parameters['AllowAuditGuardrails']).toMatchObject({ Type: 'String', Default: 'false', AllowedValues: ['false', 'true'] });
+    expect(template.Parameters['AllowAuditGuardrails']).toEqual(central.Parameters['AllowAuditGuardrails']);
+    expect(template.Conditions['AuditGuardrailsAllowed']).toEqual({ 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { 'Fn::Equals': [ref('AllowAuditGuardrails'), 'true'] }] });
+    expect(resource(template, 'AuditGuardrailsPolicy')).toMatchObject({ Type: 'AWS::IAM::RolePolicy', Condition: 'AuditGuardrailsAllowed' });
+    // aws:ResourceAccount is the account the StackSet deploys to: the member's own buckets only.
+    expect(roleStatements('AuditRole', 'AuditGuardrailsAllowed')).toEqual([
+      {
+        Sid: 'AddBucketPolicyGuardrails',
+        Effect: 'Allow',
+        Action: 's3:PutBucketPolicy',
+        Resource: sub('arn:${AWS::Partition}:s3:::*'),
+        Condition: { StringEquals: { 'aws:ResourceAccount': ref('AWS::AccountId') } },
+      },
+    ]);
+    // The same grant as today's single-account AuditGuardrailsPolicy.
+    expect(grantsOfRole(source, 'AuditEncryptionRole').filter((grant) => grant.condition === 'AuditGuardrailsEnabled').map(({ statements }) => statements)).toEqual([
+      AUDIT_GUARDRAIL_STATEMENTS,
+    ]);
+    // No other statement of any role writes or deletes a bucket policy.
+    const bucketPolicyWrites = resourcesOfType(template, 'AWS::IAM::Role')
+      .flatMap(([role]) => grantsOfRole(template, role))
+      .flatMap(({ statements }) => statements)
+      .filter((statement) => actionsOf(statement).some((action) => /^s3:(Put|Delete)BucketPolicy$/.test(action)));
+    expect(bucketPolicyWrites).toEqual(AUDIT_GUARDRAIL_STATEMENTS);
+  });
+
   it('may import findings into Security Hub CSPM, as the account\'s own default product only, only when AllowSecurityHubImport is "true"', () => {
     expect(template.Parameters['AllowSecurityHubImport']).toMatchObject({ Default: 'false', AllowedValues: ['false', 'true'] });
     expect(template.Conditions['SecurityHubImportAllowed']).toEqual({ 'Fn::And': [{ Condition: 'IsPrimaryRegion' }, { 'Fn::Equals': [ref('AllowSecurityHubImport'), 'true'] }] });
@@ -322,6 +351,7 @@ describe('parameters and outputs', () => {
       [
         'AlarmEventBusArn',
         'AllowAuditFixes',
+        'AllowAuditGuardrails',
         'AllowAuditObjectSample',
         'AllowS3Notifications',
         'AllowSecurityHubImport',

@@ -90,6 +90,52 @@ describe('OrganizationTally', () => {
     expect(tally.summary()).toMatchObject({ page: true, severity: 'medium', highestFailingSeverity: 'critical' });
   });
 
+  it('counts an organization finding of an account (org-rcp-coverage) with the accounts’ own, and pages only for a new or changed one', () => {
+    const rcp = (accountId: string, status: 'failed' | 'passed' | 'error') => ({
+      accountId,
+      id: `org-rcp-coverage/${accountId}`,
+      check: 'org-rcp-coverage',
+      severity: 'medium' as const,
+      status,
+      resource: `AWS::::Account:${accountId}`,
+      resourceType: 'AwsAccount' as const,
+      region: 'us-east-1',
+      title: 'RCPs',
+      observed: `observed ${accountId}`,
+      expected: 'covered',
+      remediation: 'attach the RCP',
+      controls: [],
+    });
+    const tally = new OrganizationTally();
+    // Already counted among the accounts with changes for its own: not twice.
+    tally.account(line('111111111111', 'audited'), audited('111111111111', { new: 1 }));
+    tally.organizationFinding(rcp('111111111111', 'failed'), 'new');
+    tally.account(line('222222222222', 'audited'), audited('222222222222'));
+    tally.organizationFinding(rcp('222222222222', 'error'), 'changed');
+    tally.account(line('333333333333', 'audited'), audited('333333333333'));
+    tally.organizationFinding(rcp('333333333333', 'failed'), 'unchanged');
+    tally.account(line('444444444444', 'audited'), audited('444444444444'));
+    tally.organizationFinding(rcp('444444444444', 'passed'), 'resolved');
+    tally.account(line('555555555555', 'audited'), audited('555555555555'));
+    tally.organizationFinding(rcp('555555555555', 'passed'), undefined);
+
+    expect(tally.summary()).toEqual({
+      accounts: { listed: 5, audited: 5, notAudited: 0, skipped: 0 },
+      findings: 5,
+      byStatus: { failed: 2, error: 1, fixed: 0, passed: 2, informational: 0 },
+      failingBySeverity: { critical: 0, high: 0, medium: 3, low: 0, informational: 0 },
+      highestFailingSeverity: 'medium',
+      changes: { new: 2, changed: 1, resolved: 1, fixed: 0, unchanged: 1 },
+      accountsWithChanges: 2,
+      page: true,
+      severity: 'medium',
+    });
+    expect(tally.topChanges()).toEqual([
+      { change: 'new', accountId: '111111111111', id: 'org-rcp-coverage/111111111111', check: 'org-rcp-coverage', severity: 'medium', status: 'failed', resource: 'AWS::::Account:111111111111', region: 'us-east-1', observed: 'observed 111111111111' },
+      { change: 'changed', accountId: '222222222222', id: 'org-rcp-coverage/222222222222', check: 'org-rcp-coverage', severity: 'medium', status: 'error', resource: 'AWS::::Account:222222222222', region: 'us-east-1', observed: 'observed 222222222222' },
+    ]);
+  });
+
   it('keeps only the `keep` most important changes: most severe first, then by account, check and id', () => {
     const tally = new OrganizationTally(3);
     const changes = [

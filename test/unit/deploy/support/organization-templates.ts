@@ -28,6 +28,8 @@ export const NO_RESOURCE_SCOPE = new Set([
   'kms:ListAliases',
   'organizations:ListAccounts',
   'organizations:DescribeOrganization',
+  'organizations:ListRoots',
+  'organizations:ListPolicies',
   'logs:CreateLogDelivery',
   'logs:GetLogDelivery',
   'logs:UpdateLogDelivery',
@@ -66,6 +68,17 @@ export const ACCOUNT_AUDIT_READS: PolicyStatement[] = [
 export const AUDIT_FIX_STATEMENTS: PolicyStatement[] = [
   { Sid: 'SetBucketDefaultEncryption', Effect: 'Allow', Action: 's3:PutEncryptionConfiguration', Resource: sub('arn:${AWS::Partition}:s3:::*') },
   { Sid: 'TurnOnKeyRotation', Effect: 'Allow', Action: 'kms:EnableKeyRotation', Resource: sub('arn:${AWS::Partition}:kms:*:${AWS::AccountId}:key/*') },
+];
+
+/** Bucket policy guardrails: PutBucketPolicy, and only on the buckets of the stack's own account. */
+export const AUDIT_GUARDRAIL_STATEMENTS: PolicyStatement[] = [
+  {
+    Sid: 'AddBucketPolicyGuardrails',
+    Effect: 'Allow',
+    Action: 's3:PutBucketPolicy',
+    Resource: sub('arn:${AWS::Partition}:s3:::*'),
+    Condition: { StringEquals: { 'aws:ResourceAccount': ref('AWS::AccountId') } },
+  },
 ];
 
 export const AUDIT_OBJECT_SAMPLE_STATEMENTS: PolicyStatement[] = [

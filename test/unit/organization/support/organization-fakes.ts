@@ -25,8 +25,10 @@ import { LocalReportSpool } from '../../../../shared/adapters/local-report-spool
 import { loadOrganizationAuditConfig, type OrganizationAuditConfig } from '../../../../shared/config/organization-config.js';
 import type { MemberDeployment } from '../../../../shared/organization/member-deployment.js';
 import type { NotAuditedReason } from '../../../../shared/organization/not-audited-reason.js';
+import { organizationRcp, rcpText } from '../../../../shared/prevention/resource-control-policy.js';
 import type { MemberDeploymentReader } from '../../../../shared/ports/member-deployment-reader.js';
 import type { ReportStore } from '../../../../shared/ports/report-store.js';
+import type { OrganizationRoot, ResourceControlPolicies, StoredResourceControlPolicy } from '../../../../shared/ports/resource-control-policies.js';
 import { s3Error } from '../../../fixtures/aws-errors.js';
 import { previousOf } from '../../../fixtures/whole-report.js';
 
@@ -211,3 +213,63 @@ export const bucketFinding = (accountId: string, bucket: string, status: Finding
   accountId,
   ...makeFinding(CHECKS['s3-default-encryption-kms'], { resource: `arn:aws:s3:::${bucket}`, region: 'us-east-1', status, observed, expected: 'SSE-KMS with the required key', severity }),
 });
+
+/** An organization's RCPs and tree as the port answers them; the calls asked of it are kept, and any one can fail. */
+export interface FakeRcpOrganization {
+  readonly managementAccountId?: string;
+  readonly roots?: readonly OrganizationRoot[];
+  readonly policies?: readonly (StoredResourceControlPolicy & { readonly targets: readonly string[] })[];
+  /** Every OU and account to its parent. */
+  readonly parentOf?: Readonly<Record<string, string>>;
+  /** The call that fails, and with what. */
+  readonly fails?: { readonly call: keyof ResourceControlPolicies; readonly error: Error };
+}
+
+export const MANAGEMENT = '100000000000';
+export const ROOT = 'r-ab12';
+
+export class FakeResourceControlPolicies implements ResourceControlPolicies {
+  readonly calls: string[] = [];
+  constructor(private readonly organization: FakeRcpOrganization = {}) {}
+
+  private ask(call: keyof ResourceControlPolicies, argument?: string): void {
+    this.calls.push(argument === undefined ? call : `${call} ${argument}`);
+    if (this.organization.fails?.call === call) throw this.organization.fails.error;
+  }
+
+  async managementAccountId(): Promise<string> {
+    this.ask('managementAccountId');
+    return this.organization.managementAccountId ?? MANAGEMENT;
+  }
+
+  async roots(): Promise<readonly OrganizationRoot[]> {
+    this.ask('roots');
+    return this.organization.roots ?? [{ id: ROOT, rcpEnabled: true }];
+  }
+
+  async policies(): Promise<readonly StoredResourceControlPolicy[]> {
+    this.ask('policies');
+    return (this.organization.policies ?? []).map(({ id, name, awsManaged, content }) => ({ id, name, awsManaged, content }));
+  }
+
+  async targetsOf(policyId: string): Promise<readonly string[]> {
+    this.ask('targetsOf', policyId);
+    return this.organization.policies?.find((policy) => policy.id === policyId)?.targets ?? [];
+  }
+
+  async parentsUnder(rootIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    this.ask('parentsUnder', rootIds.join(','));
+    return new Map(Object.entries(this.organization.parentOf ?? {}));
+  }
+}
+
+/** Every account straight under the root, RCPs enabled and none with a guarantee attached. */
+export const flatOrganization = (accountIds: readonly string[]): FakeResourceControlPolicies =>
+  new FakeResourceControlPolicies({ parentOf: Object.fromEntries(accountIds.map((id) => [id, ROOT])) });
+
+/** The organization's RCP, as `enforcer prevention rcp` prints it. */
+export const GUARDRAILS_RCP = { id: 'p-guardrails1', name: 's3-encryption-guardrails', awsManaged: false, content: rcpText(organizationRcp({ acceptDsseKms: false })) };
+
+/** Every account straight under the root, the organization's RCP attached to the root: every member covered. */
+export const coveredOrganization = (accountIds: readonly string[]): FakeResourceControlPolicies =>
+  new FakeResourceControlPolicies({ policies: [{ ...GUARDRAILS_RCP, targets: [ROOT] }], parentOf: Object.fromEntries(accountIds.map((id) => [id, ROOT])) });
