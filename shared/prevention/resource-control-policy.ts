@@ -1,6 +1,7 @@
 import { globMatchesEveryExtension, globMatchesSomeExtension } from '../audit/glob.js';
 import { appliesToAction, appliesToEveryActionOf, appliesToEveryone, appliesToEveryResourceUnder, parsePolicyDocument, type PatternSet, type PolicyStatement } from '../audit/iam-policy.js';
 import { SSE_ALGORITHM } from '../core/encryption-state.js';
+import { isKeyArn } from '../core/key-reference.js';
 import {
   CONDITION_KEY,
   encryptionDenyStatements,
@@ -66,13 +67,13 @@ export const organizationRcp = ({ requiredKeyArn, acceptDsseKms }: RcpOptions): 
   return document;
 };
 
-/** What an RCP enforces, for a caller that is not an AWS service, in one partition. */
+/** What an RCP enforces in one partition: for every caller but AWS services, TLS for every caller. */
 export interface RcpSemantics {
-  /** Every S3 action on every bucket and object is denied over HTTP. */
+  /** Every S3 action on every bucket and object is denied over HTTP, AWS services' requests included. */
   readonly tlsOnly: boolean;
   /** An upload asking for an encryption other than SSE-KMS (AES256) is denied. */
   readonly kmsRequired: boolean;
-  /** With kmsRequired: DSSE-KMS is let through. */
+  /** With kmsRequired: DSSE-KMS is let through wherever SSE-KMS under the same key is. */
   readonly dsseKmsAccepted: boolean;
   /** An upload asking for aws:kms without a key id (the aws/s3 key) is denied. */
   readonly awsManagedKeyDenied: boolean;
@@ -101,15 +102,33 @@ interface Upload {
   readonly customerAlgorithm?: string;
 }
 
+// The resources may name some object of the partition's buckets: a pattern that can run on past a bucket name and a slash.
+const reachesSomeObject = (resources: PatternSet | undefined, prefix: string): boolean => {
+  if (!resources) return false;
+  if (resources.negated) return !coversEveryObject({ negated: false, patterns: resources.patterns }, prefix);
+  return resources.patterns.some((pattern) => globMatchesSomeExtension(pattern, prefix) && (/[*?]/.test(pattern) || pattern.slice(prefix.length).includes('/')));
+};
+
 const present = (value: string | undefined): readonly string[] | null => (value === undefined ? null : [value]);
 
-/** A person or role (not an AWS service) uploading over HTTPS with exactly these headers. */
-const uploadShape = (objectArn: string, upload: Upload): RequestShape => ({
+/**
+ * Callers as the request context tells them apart: a person or role (aws:PrincipalIsAWSService "false"), an
+ * anonymous caller (AWS leaves the key out of unsigned requests, so `Bool` on it does not match them; `BoolIfExists`
+ * does) and an AWS service principal ("true"). The encryption guarantees are for every caller but AWS services; TLS
+ * is for every caller.
+ */
+const CALLERS = { signed: ['false'], anonymous: null, service: ['true'] } as const;
+type Caller = keyof typeof CALLERS;
+const NOT_SERVICES: readonly Caller[] = ['signed', 'anonymous'];
+const EVERY_CALLER: readonly Caller[] = ['signed', 'anonymous', 'service'];
+
+/** A caller uploading over HTTPS with exactly these headers. */
+const uploadShape = (objectArn: string, upload: Upload, caller: Caller): RequestShape => ({
   action: 's3:PutObject',
   resource: objectArn,
   context: {
     [CONDITION_KEY.secureTransport.toLowerCase()]: ['true'],
-    [CONDITION_KEY.principalIsAwsService.toLowerCase()]: ['false'],
+    [CONDITION_KEY.principalIsAwsService.toLowerCase()]: CALLERS[caller],
     [CONDITION_KEY.encryption]: present(upload.encryption),
     [CONDITION_KEY.kmsKeyId]: present(upload.keyId),
     [CONDITION_KEY.customerAlgorithm]: present(upload.customerAlgorithm),
@@ -122,6 +141,12 @@ const uploadShape = (objectArn: string, upload: Upload): RequestShape => ({
  * and only one whose every condition is decided: a condition on any other key (an account, a
  * network, a tag) may spare some callers, so that statement proves nothing. The exception for AWS
  * service principals is understood. A document that cannot be read provides nothing.
+ *
+ * What is let through (the required key, DSSE-KMS) is proven the other way round: no Deny that may
+ * apply to some object, however it is conditioned, may refuse the upload where it lets a baseline
+ * upload from the same caller through (for the required key, one without encryption headers; for
+ * DSSE-KMS, SSE-KMS under the same key). A Deny of every upload from outside the organization is no
+ * refusal of a key.
  */
 export const rcpSemantics = (document: string | unknown, partition = 'aws'): RcpSemantics => {
   const parsed = parsePolicyDocument(document);
@@ -129,23 +154,31 @@ export const rcpSemantics = (document: string | unknown, partition = 'aws'): Rcp
   const prefix = `arn:${partition}:s3:::`;
   const objectArn = `${prefix}any-bucket/any-key`;
 
-  const uploadDenies = parsed.statements.filter(
-    (statement) => denyForEveryone(statement) && appliesToAction(statement.actions, 's3:PutObject') && coversEveryObject(statement.resources, prefix),
+  const putDenies = parsed.statements.filter(
+    (statement) => denyForEveryone(statement) && appliesToAction(statement.actions, 's3:PutObject') && reachesSomeObject(statement.resources, prefix),
   );
-  const denied = (upload: Upload): boolean => uploadDenies.some((statement) => conditionsMatch(statement.conditions, uploadShape(objectArn, upload)) === 'yes');
+  const uploadDenies = putDenies.filter((statement) => coversEveryObject(statement.resources, prefix));
+  const match = (statement: PolicyStatement, upload: Upload, caller: Caller) => conditionsMatch(statement.conditions, uploadShape(objectArn, upload, caller));
+  // Denied to the caller on every object by one statement.
+  const deniedTo = (caller: Caller, upload: Upload): boolean => uploadDenies.some((statement) => match(statement, upload, caller) === 'yes');
+  const denied = (upload: Upload): boolean => NOT_SERVICES.every((caller) => deniedTo(caller, upload));
+  // A statement's undecided conditions read the same request for the upload and the baseline: only the headers tell
+  // them apart. No refusal where the baseline is denied to the caller everywhere anyway.
+  const refusedForItsHeaders = (upload: Upload, baseline: Upload): boolean =>
+    NOT_SERVICES.some(
+      (caller) => !deniedTo(caller, baseline) && putDenies.some((statement) => match(statement, upload, caller) !== 'no' && match(statement, baseline, caller) === 'no'),
+    );
+  const letThrough = (upload: Upload, baseline: Upload): boolean => !denied(upload) && !refusedForItsHeaders(upload, baseline);
 
-  const overHttp: RequestShape = {
+  const overHttp = (caller: Caller): RequestShape => ({
     action: 's3:GetObject',
     resource: objectArn,
-    context: { [CONDITION_KEY.secureTransport.toLowerCase()]: ['false'], [CONDITION_KEY.principalIsAwsService.toLowerCase()]: ['false'] },
-  };
-  const tlsOnly = parsed.statements.some(
-    (statement) =>
-      denyForEveryone(statement) &&
-      appliesToEveryActionOf(statement.actions, 's3:') &&
-      appliesToEveryResourceUnder(statement.resources, prefix) &&
-      conditionsMatch(statement.conditions, overHttp) === 'yes',
+    context: { [CONDITION_KEY.secureTransport.toLowerCase()]: ['false'], [CONDITION_KEY.principalIsAwsService.toLowerCase()]: CALLERS[caller] },
+  });
+  const tlsDenies = parsed.statements.filter(
+    (statement) => denyForEveryone(statement) && appliesToEveryActionOf(statement.actions, 's3:') && appliesToEveryResourceUnder(statement.resources, prefix),
   );
+  const tlsOnly = EVERY_CALLER.every((caller) => tlsDenies.some((statement) => conditionsMatch(statement.conditions, overHttp(caller)) === 'yes'));
 
   const otherKey = (key: string): string => {
     const candidates = [`arn:${partition}:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000`, `arn:${partition}:kms:us-east-1:000000000001:key/00000000-0000-0000-0000-000000000001`];
@@ -154,15 +187,18 @@ export const rcpSemantics = (document: string | unknown, partition = 'aws'): Rcp
   const keyCandidates = [
     ...new Set(uploadDenies.flatMap((statement) => statement.conditions.filter((entry) => entry.key === CONDITION_KEY.kmsKeyId).flatMap((entry) => entry.values))),
   ];
-  const requiredKey = keyCandidates.find(
-    (key) => !denied({ encryption: SSE_ALGORITHM.kms, keyId: key }) && denied({ encryption: SSE_ALGORITHM.kms, keyId: otherKey(key) }),
-  );
+  const kmsWith = (keyId: string): Upload => ({ encryption: SSE_ALGORITHM.kms, keyId });
+  // A key ARN, let through, and every other key id the document names denied, as well as one it does not name.
+  const requiredKey = keyCandidates
+    .filter(isKeyArn)
+    .find((key) => letThrough(kmsWith(key), {}) && [otherKey(key), ...keyCandidates.filter((other) => other !== key)].every((other) => denied(kmsWith(other))));
 
   const kmsRequired = denied({ encryption: SSE_ALGORITHM.s3 });
+  const dsseKey = requiredKey ?? otherKey('');
   return {
     tlsOnly,
     kmsRequired,
-    dsseKmsAccepted: kmsRequired && !denied({ encryption: SSE_ALGORITHM.dsseKms, keyId: requiredKey ?? otherKey('') }),
+    dsseKmsAccepted: kmsRequired && letThrough({ encryption: SSE_ALGORITHM.dsseKms, keyId: dsseKey }, kmsWith(dsseKey)),
     awsManagedKeyDenied: denied({ encryption: SSE_ALGORITHM.kms }),
     sseCDenied: denied({ customerAlgorithm: 'AES256' }),
     ...(requiredKey !== undefined ? { requiredKey } : {}),
