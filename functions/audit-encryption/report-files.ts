@@ -40,7 +40,8 @@ export class ReportFiles {
   private readonly jsonOther: SpoolFile;
   private jsonFailingCount = 0;
   private jsonOtherCount = 0;
-  private readonly checks = new Set<string>();
+  /** Each check's Markdown rows, failing and other, by check: opened once, not looked up by name each finding. */
+  private readonly rowFiles = new Map<string, { failing?: SpoolFile; other?: SpoolFile }>();
   private readonly ocsf: SpoolFile;
   private readonly htmlFailing: SpoolFile;
   private readonly htmlOther: SpoolFile;
@@ -71,8 +72,13 @@ export class ReportFiles {
   }
 
   private rows(check: string, failing: boolean): SpoolFile {
-    this.checks.add(check);
-    return this.spool.file(`rows-${failing ? 'failing' : 'other'}-${check}.md`);
+    let files = this.rowFiles.get(check);
+    if (!files) {
+      files = {};
+      this.rowFiles.set(check, files);
+    }
+    const kind = failing ? 'failing' : 'other';
+    return (files[kind] ??= this.spool.file(`rows-${kind}-${check}.md`));
   }
 
   add(finding: AccountFinding): void {
@@ -111,7 +117,7 @@ export class ReportFiles {
 
   markdown(header: ReportHeader, changes: FindingChanges, counts: FindingCounts, fixes: readonly Finding[]): ReportBody {
     const pieces: Piece[] = [markdownOpening(header, changes)];
-    for (const check of [...this.checks].sort()) {
+    for (const check of [...this.rowFiles.keys()].sort()) {
       pieces.push(markdownCheckHeading(check, counts.byCheck.get(check) ?? { findings: 0, failing: 0 }), this.rows(check, true), this.rows(check, false), '\n');
     }
     pieces.push(markdownClosing(fixes, header.scope.exemptBuckets));

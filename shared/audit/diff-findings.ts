@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { FINDING_STATUSES, SEVERITIES, compareSeverity, compareText, isFailing, type Finding, type FindingStatus, type ResourceType, type Severity } from './finding.js';
 
 /** What a previous run's report says about one finding: enough to tell what changed. */
@@ -20,8 +20,11 @@ export interface PreviousFinding {
   readonly firstSeen?: string | undefined;
 }
 
-/** 48 bits of the SHA-256 of a finding id: exact in a number, and unique among millions of ids. */
-export const idDigest = (id: string): number => createHash('sha256').update(id).digest().readUIntBE(0, 6);
+/**
+ * 48 bits of the SHA-256 of a finding id: exact in a number, and unique among millions of ids. A run
+ * takes it once per finding and hands it to whatever else needs it (the sightings, the ledger).
+ */
+export const idDigest = (id: string): number => hash('sha256', id, 'buffer').readUIntBE(0, 6);
 
 /** The position of `value` among the first `size` entries of ascending `values`, or -1. */
 export const sortedIndexOf = (values: Float64Array, size: number, value: number): number => {
@@ -39,7 +42,7 @@ export const sortedIndexOf = (values: Float64Array, size: number, value: number)
 
 /** Status, severity and observation in 32 bits: equal digests mean nothing changed worth paging. */
 export const stateDigest = (finding: Pick<PreviousFinding, 'status' | 'severity' | 'observed'>): number =>
-  createHash('sha256').update(`${finding.status}\u0000${finding.severity}\u0000${finding.observed}`).digest().readUInt32BE(0);
+  hash('sha256', `${finding.status}\u0000${finding.severity}\u0000${finding.observed}`, 'buffer').readUInt32BE(0);
 
 /**
  * The previous run's failing findings, compactly: for each, the digest of its id, the digest of its
@@ -60,13 +63,14 @@ export class PreviousFailures {
    * three arrays together): no copy, no index array, so reading the state never needs more than the
    * arrays themselves, grown by half as they fill.
    */
-  static collect(): { add(finding: PreviousFinding): void; build(): PreviousFailures } {
+  static collect(): { add(finding: PreviousFinding, digest?: number): void; build(): PreviousFailures } {
     let ids = new Float64Array(1024);
     let states = new Uint32Array(1024);
     let facets = new Uint16Array(1024);
     let size = 0;
     return {
-      add(finding) {
+      /** `digest`: the id's, when the caller has it already. */
+      add(finding, digest) {
         if (!isFailing(finding.status)) return;
         if (size === ids.length) {
           const capacity = Math.ceil(ids.length * 1.5);
@@ -78,7 +82,7 @@ export class PreviousFailures {
           states = grow(states, new Uint32Array(capacity));
           facets = grow(facets, new Uint16Array(capacity));
         }
-        ids[size] = idDigest(finding.id);
+        ids[size] = digest ?? idDigest(finding.id);
         states[size] = stateDigest(finding);
         facets[size] = SEVERITIES.indexOf(finding.severity) * 16 + FINDING_STATUSES.indexOf(finding.status);
         size += 1;
@@ -228,7 +232,8 @@ export class FindingLedger {
     this.carried = new Uint8Array(previous?.failing.size ?? 0);
   }
 
-  record(finding: Finding): void {
+  /** `digest`: the id's, when the caller has it already. */
+  record(finding: Finding, digest?: number): void {
     this.total += 1;
     this.byStatus[finding.status] += 1;
     const failing = isFailing(finding.status);
@@ -238,7 +243,7 @@ export class FindingLedger {
     if (failing) check.failing += 1;
     this.byCheck.set(finding.check, check);
 
-    const earlier = this.previous ? this.previous.failing.indexOf(idDigest(finding.id)) : -1;
+    const earlier = this.previous ? this.previous.failing.indexOf(digest ?? idDigest(finding.id)) : -1;
     if (finding.status === 'fixed') {
       this.fixedFindings.push(finding);
       if (earlier >= 0) this.carried[earlier] = 1;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -70,7 +70,7 @@ export const highestSeverity = (severities: Iterable<Severity>): Severity | unde
  * A hash keeps ids short and free of characters that trouble filters and Markdown.
  */
 export const findingId = (check: string, resource: string, qualifier?: string): string =>
-  `${check}/${createHash('sha256').update([check, resource, qualifier ?? ''].join('\u0000')).digest('hex').slice(0, 20)}`;
+  `${check}/${hash('sha256', [check, resource, qualifier ?? ''].join('\u0000')).slice(0, 20)}`;
 
 /** Code-point order: the same on every machine, whatever its locale. */
 export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

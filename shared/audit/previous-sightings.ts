@@ -24,12 +24,13 @@ export class PreviousSightings {
    * Collects sightings as the previous report is read. A finding reported before findings carried
    * their first sighting was first seen, as far as anyone can tell, when that report's run started.
    */
-  static collect(): { add(finding: PreviousFinding): void; build(reportStartedAt: string | undefined): PreviousSightings } {
+  static collect(): { add(finding: PreviousFinding, digest?: number): void; build(reportStartedAt: string | undefined): PreviousSightings } {
     const ids: number[] = [];
     const times: number[] = [];
     return {
-      add(finding) {
-        ids.push(idDigest(finding.id));
+      /** `digest`: the id's, when the caller has it already. */
+      add(finding, digest) {
+        ids.push(digest ?? idDigest(finding.id));
         times.push(finding.firstSeen ? Date.parse(finding.firstSeen) : Number.NaN);
       },
       build(reportStartedAt) {
@@ -58,7 +59,12 @@ export class PreviousSightings {
 
   /** Marks the finding as reported again and returns when it was first seen, or undefined for a new one. */
   sight(id: string): string | undefined {
-    const index = this.indexOf(idDigest(id));
+    return this.sightDigest(idDigest(id));
+  }
+
+  /** `sight`, by the digest of the finding's id (`idDigest`), when the caller has it already. */
+  sightDigest(digest: number): string | undefined {
+    const index = this.indexOf(digest);
     if (index < 0) return undefined;
     this.seen[index] = 1;
     const time = this.firstSeenAt[index] as number;

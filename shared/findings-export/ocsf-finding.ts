@@ -269,6 +269,71 @@ export const toOcsfFinding = (finding: AccountFinding, context: OcsfContext): Oc
  */
 const LINE_BREAKING = /[\u0085\u2028\u2029]/g;
 
-/** The event as one JSON line, newline included: a line to every JSON Lines reader, whatever the finding's text. */
-export const ocsfLine = (finding: AccountFinding, context: OcsfContext): string =>
-  `${JSON.stringify(toOcsfFinding(finding, context)).replace(LINE_BREAKING, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+const escapeLineBreaking = (json: string): string => json.replace(LINE_BREAKING, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** A value as `ocsfLine` writes it: JSON, line-breaking characters escaped. */
+const jsonValue = (value: unknown): string => escapeLineBreaking(JSON.stringify(value));
+
+/** What JSON.stringify escapes in a string (quote, backslash, controls, lone surrogates), and the line-breaking characters. */
+// eslint-disable-next-line no-control-regex -- control characters are among what it looks for
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u0085\u2028\u2029\ud800-\udfff]/;
+
+/** A string as `jsonValue` writes it; most of a finding's text needs no escape, and is only quoted. */
+const jsonText = (text: string): string => (NEEDS_ESCAPE.test(text) ? jsonValue(text) : `"${text}"`);
+
+/** A check's controls as JSON, by the list itself: every finding of a check shares its catalogue's list. */
+const controlsJson = new WeakMap<readonly string[], string>();
+const requirementsOf = (controls: readonly string[]): string => {
+  let json = controlsJson.get(controls);
+  if (json === undefined) {
+    json = jsonValue(controls);
+    controlsJson.set(controls, json);
+  }
+  return json;
+};
+
+const STANDARDS_JSON = jsonValue([PRODUCT.name]);
+const FINDING_TYPES_JSON = jsonValue(FINDING_TYPES);
+const PRODUCT_JSON = jsonValue({ name: PRODUCT.name, vendor_name: PRODUCT.vendor, version: PRODUCT.version });
+
+/**
+ * The event as one JSON line, newline included: a line to every JSON Lines reader, whatever the
+ * finding's text. Byte for byte `JSON.stringify(toOcsfFinding(finding, context))` with the
+ * line-breaking characters escaped (a unit test holds them equal), written directly: the audit writes
+ * one a finding, and stringifying the event's object was the largest part of a finding's reporting
+ * (about 7 of 16 µs). Each text is escaped once, however many attributes repeat it.
+ */
+export const ocsfLine = (finding: AccountFinding, context: OcsfContext): string => {
+  const firstSeen = firstSeenTime(finding.firstSeen);
+  const activity = activityOf(firstSeen, context.time);
+  const severity = SEVERITY[eventSeverity(finding)];
+  const compliance = COMPLIANCE_STATUS[finding.status];
+  const status = findingStatus(compliance);
+  const unmapped = unmappedOf(finding);
+  const time = JSON.stringify(context.time);
+  const partition = jsonText(context.partition);
+  const check = jsonText(finding.check);
+  const title = jsonText(finding.title);
+  const observed = jsonText(finding.observed);
+  const region = jsonText(finding.region);
+  const accountId = jsonText(finding.accountId);
+  const resource = jsonText(finding.resource);
+  const complianceStatus = `"status_id":${compliance.id},"status":"${compliance.name}"`;
+  return (
+    `{"class_uid":${OCSF_CLASS_UID},"class_name":"Compliance Finding","category_uid":${OCSF_CATEGORY_UID},"category_name":"Findings",` +
+    `"activity_id":${activity.id},"activity_name":"${activity.name}","type_uid":${activity.id === 1 ? 200301 : 200302},"type_name":"Compliance Finding: ${activity.name}",` +
+    `"time":${time},"timezone_offset":0,"severity_id":${severity.id},"severity":"${severity.name}","status_id":${status.id},"status":"${status.name}",` +
+    `"status_code":"${isFailing(finding.status) ? 'FAIL' : 'PASS'}","status_detail":${observed},"message":${title},` +
+    `"compliance":{"standards":${STANDARDS_JSON},"control":${check},"desc":${jsonText(finding.expected)},"requirements":${requirementsOf(finding.controls)},` +
+    `${complianceStatus},"status_code":${jsonText(finding.status)},"status_details":[${observed}],` +
+    `"checks":[{"uid":${check},"name":${title},"severity":${jsonText(finding.severity)},"severity_id":${SEVERITY[finding.severity].id},"standards":${STANDARDS_JSON},${complianceStatus}}]},` +
+    `"finding_info":{"uid":${jsonText(finding.id)},"title":${title},"desc":${observed},"types":${FINDING_TYPES_JSON},` +
+    `"analytic":{"uid":${check},"name":${check},"type_id":1,"type":"Rule"},${firstSeen === undefined ? '' : `"first_seen_time":${JSON.stringify(firstSeen)},`}"last_seen_time":${time}},` +
+    `"cloud":{"provider":"AWS","cloud_partition":${partition},"region":${region},"account":{"uid":${accountId},"type_id":10,"type":"AWS Account"}},` +
+    `"resources":[{"uid":${resource},"type":${jsonText(finding.resourceType)},"region":${region},"cloud_partition":${partition},"role_id":1,"role":"Target"}],` +
+    `"observables":[{"name":"resources[0].uid","type_id":10,"value":${resource}},{"name":"cloud.account.uid","type_id":35,"value":${accountId}}],` +
+    `"remediation":{"desc":${jsonText(finding.remediation)}},` +
+    `"metadata":{"version":"${OCSF_SCHEMA_VERSION}","product":${PRODUCT_JSON},"profiles":["cloud"],"event_code":${check}}` +
+    `${unmapped ? `,"unmapped":${jsonValue(unmapped)}` : ''}}\n`
+  );
+};

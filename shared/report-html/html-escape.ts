@@ -1,11 +1,14 @@
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
+const SPECIAL = /[&<>"']/;
+
 /**
  * Text as HTML text or as a quoted attribute value: the five characters that could end a text run,
  * open a tag or close an attribute become entities. Safe in both places, as long as attributes are
- * quoted (every attribute this renderer writes is).
+ * quoted (every attribute this renderer writes is). Text without any, most of a finding's, comes back
+ * as it is without the replace (a page escapes every field of every finding).
  */
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (character) => ENTITIES[character] ?? character);
+export const escapeHtml = (text: string): string => (SPECIAL.test(text) ? text.replace(/[&<>"']/g, (character) => ENTITIES[character] ?? character) : text);
 
 /** Markup the renderer made itself. Only `html` and `trusted` make one, so a finding's text never is. */
 class Markup {

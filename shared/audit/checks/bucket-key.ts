@@ -20,9 +20,9 @@ export const checkBucketKey = ({ bucket, requirement }: BucketCheckInput): Findi
   if (kmsRules.length === 0) return undefined;
   const off = kmsRules.filter(({ rule }) => !rule.bucketKeyEnabled);
   return makeFinding(CHECK, {
-    ...base,
     status: off.length === 0 ? 'passed' : 'failed',
     expected: 'BucketKeyEnabled true on every SSE-KMS rule',
     observed: kmsRules.map(({ rule, index }) => `rule ${index + 1}: bucket key ${rule.bucketKeyEnabled ? 'on' : 'off'}`).join('; '),
+    ...base,
   });
 };

@@ -40,24 +40,24 @@ const describeRule = (rule: EncryptionRuleFacts, lookup: KeyLookup | undefined):
  */
 export const checkDefaultEncryption = ({ bucket, requirement, requiredKey, keys }: BucketCheckInput): Finding => {
   const base = { resource: bucket.arn, region: bucket.region };
-  if (!bucket.encryption.ok) return errorFinding(CHECK, { ...base, error: bucket.encryption.error });
+  if (!bucket.encryption.ok) return errorFinding(CHECK, { error: bucket.encryption.error, ...base });
   const algorithms = requirement.acceptDsseKms ? 'SSE-KMS or DSSE-KMS' : 'SSE-KMS';
   const expected = `every default encryption rule is ${algorithms} with ${expectedKeyText(requiredKey, bucket.region)}`;
   const encryption = bucket.encryption.value;
   if (encryption.kind === 'none' || encryption.rules.length === 0) {
-    return makeFinding(CHECK, { ...base, status: 'failed', expected, observed: 'no default encryption configuration' });
+    return makeFinding(CHECK, { status: 'failed', expected, observed: 'no default encryption configuration', ...base });
   }
   const observed = encryption.rules.map((rule, index) => `rule ${index + 1}: ${describeRule(rule, ruleKeyLookup(rule, bucket.region, keys))}`).join('; ');
   if (requiredKey.kind === 'unknown') {
-    return errorFinding(CHECK, { ...base, error: requiredKey.error });
+    return errorFinding(CHECK, { error: requiredKey.error, ...base });
   }
   if (requiredKey.kind === 'unusable') {
-    return makeFinding(CHECK, { ...base, status: 'failed', expected, observed: `${observed}; ${requiredKey.reason}` });
+    return makeFinding(CHECK, { status: 'failed', expected, observed: `${observed}; ${requiredKey.reason}`, ...base });
   }
   const compliant = encryption.rules.every((rule) => {
     const algorithmOk = rule.algorithm === SSE_ALGORITHM.kms || (rule.algorithm === SSE_ALGORITHM.dsseKms && requirement.acceptDsseKms);
     const lookup = ruleKeyLookup(rule, bucket.region, keys);
     return algorithmOk && lookup?.kind === 'found' && lookup.key.arn === requiredKey.arn;
   });
-  return makeFinding(CHECK, { ...base, status: compliant ? 'passed' : 'failed', expected, observed });
+  return makeFinding(CHECK, { status: compliant ? 'passed' : 'failed', expected, observed, ...base });
 };

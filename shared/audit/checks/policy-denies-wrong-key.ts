@@ -12,11 +12,11 @@ export const checkPolicyDeniesWrongKey = ({ bucket, requiredKey }: BucketCheckIn
     region: bucket.region,
     expected: `a Deny for Principal "*" of s3:PutObject on ${bucket.arn}/* unless s3:x-amz-server-side-encryption-aws-kms-key-id is ${expectedKeyText(requiredKey, bucket.region)}`,
   };
-  if (!bucket.policy.ok) return errorFinding(CHECK, { ...base, error: bucket.policy.error });
-  if (requiredKey.kind === 'unknown') return errorFinding(CHECK, { ...base, error: requiredKey.error });
-  if (requiredKey.kind === 'unusable') return makeFinding(CHECK, { ...base, status: 'failed', observed: requiredKey.reason });
+  if (!bucket.policy.ok) return errorFinding(CHECK, { error: bucket.policy.error, ...base });
+  if (requiredKey.kind === 'unknown') return errorFinding(CHECK, { error: requiredKey.error, ...base });
+  if (requiredKey.kind === 'unusable') return makeFinding(CHECK, { status: 'failed', observed: requiredKey.reason, ...base });
   const evaluation = evaluateKeyRequirementPolicy(bucket.policy.value, bucket.arn, requiredKey.arn);
   return evaluation.compliant
-    ? makeFinding(CHECK, { ...base, status: 'passed', observed: evaluation.evidence })
-    : makeFinding(CHECK, { ...base, status: 'failed', observed: evaluation.reason });
+    ? makeFinding(CHECK, { status: 'passed', observed: evaluation.evidence, ...base })
+    : makeFinding(CHECK, { status: 'failed', observed: evaluation.reason, ...base });
 };

@@ -57,20 +57,20 @@ export const checkRealtimeCoverage = ({ bucket, context }: BucketCheckInput): Fi
     region: bucket.region,
     expected: `EventBridge notifications on, or s3:ObjectCreated:* without a filter to ${enforcerText(context.enforcer, bucket.region)}`,
   };
-  if (!bucket.notifications.ok) return errorFinding(CHECK, { ...base, error: bucket.notifications.error });
+  if (!bucket.notifications.ok) return errorFinding(CHECK, { error: bucket.notifications.error, ...base });
   const { eventBridge, targets } = bucket.notifications.value;
   if (eventBridge) {
-    return makeFinding(CHECK, { ...base, status: 'passed', observed: 'EventBridge notifications are on (the EventBridge rule to the enforcer is not verified here)' });
+    return makeFinding(CHECK, { status: 'passed', observed: 'EventBridge notifications are on (the EventBridge rule to the enforcer is not verified here)', ...base });
   }
   const toEnforcer = targets.filter((target) => reachesEnforcer(target, context.enforcer));
   const unfiltered = toEnforcer.filter((target) => target.filters.length === 0);
   const missing = OBJECT_CREATED_EVENTS.filter((event) => !unfiltered.some((target) => coversEvent(target.events, event)));
   if (toEnforcer.length > 0 && missing.length === 0) {
-    return makeFinding(CHECK, { ...base, status: 'passed', observed: `object-created events go to ${unfiltered.map(describeTarget).join(' and ')}` });
+    return makeFinding(CHECK, { status: 'passed', observed: `object-created events go to ${unfiltered.map(describeTarget).join(' and ')}`, ...base });
   }
   const observed =
     toEnforcer.length === 0
       ? `no notification reaches the enforcer${targets.length > 0 ? `; the bucket notifies ${targets.map(describeTarget).join(', ')}` : ' and EventBridge notifications are off'}`
       : `notifications to the enforcer miss ${missing.join(', ')}: ${toEnforcer.map(describeTarget).join(', ')}`;
-  return makeFinding(CHECK, { ...base, status: 'failed', observed });
+  return makeFinding(CHECK, { status: 'failed', observed, ...base });
 };

@@ -12,9 +12,9 @@ export const checkTlsOnlyPolicy = ({ bucket }: BucketCheckInput): Finding => {
     region: bucket.region,
     expected: `a Deny for Principal "*" of s3:* on ${bucket.arn} and ${bucket.arn}/* when aws:SecureTransport is false`,
   };
-  if (!bucket.policy.ok) return errorFinding(CHECK, { ...base, error: bucket.policy.error });
+  if (!bucket.policy.ok) return errorFinding(CHECK, { error: bucket.policy.error, ...base });
   const evaluation = evaluateTlsOnlyPolicy(bucket.policy.value, bucket.arn);
   return evaluation.compliant
-    ? makeFinding(CHECK, { ...base, status: 'passed', observed: evaluation.evidence })
-    : makeFinding(CHECK, { ...base, status: 'failed', observed: evaluation.reason });
+    ? makeFinding(CHECK, { status: 'passed', observed: evaluation.evidence, ...base })
+    : makeFinding(CHECK, { status: 'failed', observed: evaluation.reason, ...base });
 };

@@ -101,6 +101,20 @@ describe('FindingLedger', () => {
     expect(resolved[1]).not.toHaveProperty('current');
   });
 
+  it('given each id’s digest, as a run takes it once, records and collects exactly as from the ids', () => {
+    const before = [finding('known', 'failed'), finding('worse', 'failed', 'was'), finding('gone', 'failed'), finding('better', 'error')];
+    const now = [finding('known', 'failed'), finding('worse', 'failed', 'is'), finding('better', 'passed'), finding('brand-new', 'failed')];
+    const collector = PreviousFailures.collect();
+    before.map(previous).forEach((item) => collector.add(item, idDigest(item.id)));
+    const withDigests = new FindingLedger({ runId: 'r', failing: collector.build() });
+    now.forEach((item) => withDigests.record(item, idDigest(item.id)));
+    const fromIds = ledgerOf(before, now);
+    const details = detailsOf(before.map(previous));
+    expect(withDigests.changes(details)).toEqual(fromIds.changes(details));
+    expect(withDigests.counts()).toEqual(fromIds.counts());
+    expect(withDigests.previousDetailsNeeded()).toEqual(fromIds.previousDetailsNeeded());
+  });
+
   it('needs the previous details of the changed and the resolved only, not of the unchanged or the fixed', () => {
     const before = [finding('known', 'failed'), finding('changed', 'error'), finding('gone', 'failed'), finding('better', 'failed'), finding('fixed', 'failed')];
     const ledger = ledgerOf(before, [finding('known', 'failed'), finding('changed', 'failed'), finding('better', 'passed'), finding('fixed', 'fixed')]);

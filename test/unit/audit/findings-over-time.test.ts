@@ -130,6 +130,15 @@ describe('reports', () => {
     expect(readPreviousReport('{"kind":"other"}')).toEqual({ kind: 'unreadable', reason: 'the previous report is not an encryption-audit-report' });
   });
 
+  it('reads a finding back with its fields in one order, the order a report writes a resolved one in', () => {
+    const full = { ...previous(finding('a', 'failed')), accountId: '123456789012', resourceType: 'AwsS3Bucket', firstSeen: '2026-02-14T03:00:00.000Z' };
+    const read = readPreviousReport(JSON.stringify({ kind: 'encryption-audit-report', run: { runId: 'r' }, findings: [full, previous(finding('b', 'passed'))] }));
+    const [first, second] = read.kind === 'found' ? read.findings : [];
+    const rest = ['id', 'check', 'severity', 'status', 'resource', 'region', 'title', 'observed', 'expected', 'remediation'];
+    expect(Object.keys(first ?? {})).toEqual(['accountId', 'resourceType', 'firstSeen', ...rest]);
+    expect(Object.keys(second ?? {})).toEqual(rest);
+  });
+
   it('renders Markdown that no observed text can break', () => {
     const nasty = finding('arn:aws:s3:::a', 'failed', 'statement "x|y":\nit has `code`');
     const report = buildReport({ run, findings: [nasty], changes: diffFindings([nasty], undefined), buckets: 1, exemptBuckets: [], keys: 0 });

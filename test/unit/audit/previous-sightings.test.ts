@@ -40,6 +40,17 @@ describe('PreviousSightings', () => {
     expect(sightings.firstSeenOf(idDigest('z/9'))).toBeUndefined();
   });
 
+  it('sights by the id or by its digest alike, whoever took the digest', () => {
+    const collector = PreviousSightings.collect();
+    collector.add(previous('a/1', '2026-01-05T03:00:00.000Z'), idDigest('a/1'));
+    collector.add(previous('b/2', '2026-01-06T03:00:00.000Z'));
+    const sightings = collector.build(undefined);
+    expect(sightings.sightDigest(idDigest('a/1'))).toBe('2026-01-05T03:00:00.000Z');
+    expect(sightings.sight('b/2')).toBe('2026-01-06T03:00:00.000Z');
+    expect(sightings.sightDigest(idDigest('c/3'))).toBeUndefined();
+    expect(sightings.unsighted()).toEqual(new Set());
+  });
+
   it('knows nothing on a first run, and no report start leaves a sighting without a date unknown', () => {
     expect(PreviousSightings.NONE.sight('a/1')).toBeUndefined();
     expect(PreviousSightings.NONE.unsighted()).toEqual(new Set());

@@ -335,6 +335,25 @@ describe('ocsfLine', () => {
     );
   });
 
+  it('is byte for byte the event toOcsfFinding describes, stringified, with the line-breaking characters escaped', () => {
+    const expected = (item: AccountFinding, context: OcsfContext): string =>
+      `${JSON.stringify(toOcsfFinding(item, context)).replace(/[\u0085\u2028\u2029]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+    for (const item of EVERY_KIND) expect(ocsfLine(item, CONTEXT)).toBe(expected(item, CONTEXT));
+    fc.assert(
+      fc.property(arbFinding, fc.constantFrom('aws', 'aws-cn', 'aws-us-gov', '"\u2028'), fc.integer({ min: 0, max: 4_102_444_800_000 }), (item, partition, time) => {
+        expect(ocsfLine(item, { partition, time })).toBe(expected(item, { partition, time }));
+      }),
+    );
+  });
+
+  it('writes each finding\'s own controls, whether findings share their check\'s list or not', () => {
+    const shared = ['Security Hub S3.17', 'line\u2028break'];
+    const [a, b, c] = [finding('failed', 'AwsS3Bucket', { controls: shared }), finding('passed', 'AwsKmsKey', { controls: shared }), finding('failed', 'AwsS3Bucket', { controls: ['PCI DSS v4.0 3.5.1'] })];
+    const requirements = (item: AccountFinding): unknown => (JSON.parse(ocsfLine(item, CONTEXT)) as OcsfComplianceFinding).compliance.requirements;
+    expect([a, b, c, a].map(requirements)).toEqual([shared, shared, ['PCI DSS v4.0 3.5.1'], shared]);
+    expect(ocsfLine(a, CONTEXT)).toContain('"requirements":["Security Hub S3.17","line\\u2028break"]');
+  });
+
   it('reads back the text of the finding exactly, line separators and markup included', () => {
     const item = finding('error', 'AwsS3Object', { observed: 'a\u2028b\u2029c\u0085d\n"e"</script>', title: '<b>ü</b>' });
     const line = ocsfLine(item, CONTEXT);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, html, joinMarkup, safeHref, trusted } from '../../../shared/report-html/html-escape.js';
 
@@ -8,6 +9,16 @@ describe('escapeHtml', () => {
 
   it('leaves other text alone, non-ASCII included', () => {
     expect(escapeHtml('bücket → ✓ \u2028 `x` = 1')).toBe('bücket → ✓ \u2028 `x` = 1');
+  });
+
+  it('escapes any text as every one of the five characters replaced by its entity would', () => {
+    const entities: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+    const text = fc.oneof(fc.string({ unit: fc.constantFrom('&', '<', '>', '"', "'", 'a', ' ', 'ü', '\u2028') }), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(text, (value) => {
+        expect(escapeHtml(value)).toBe([...value].map((character) => entities[character] ?? character).join(''));
+      }),
+    );
   });
 });
 
