@@ -10,17 +10,14 @@ import {
 } from '@aws-sdk/client-organizations';
 import { AwsCallError } from '../errors.js';
 import type { OrganizationRoot, ResourceControlPolicies, StoredResourceControlPolicy } from '../ports/resource-control-policies.js';
-import { errorCode, toAwsCallError } from './aws-error.js';
-import { DEFAULT_LIST_ACCOUNTS_RETRY, throttleDelayMs, type ListAccountsRetry } from './organizations-account-lister.js';
+import { callOrganizations, organizationsRetry, type ListAccountsRetry } from './organizations-call.js';
 
 /** Every List call of Organizations used here takes at most 20 items a page. */
 export const ITEMS_PER_PAGE = 20;
 
 const RCP = 'RESOURCE_CONTROL_POLICY';
-const THROTTLED = 'TooManyRequestsException';
-const NOT_ALLOWED = new Set(['AccessDeniedException', 'AccessDenied']);
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).slice(0, 500);
+const notAllowed = (operation: string): string =>
+  `reading the organization's Resource Control Policies needs the management account or a delegated administrator for AWS Organizations, with organizations:${operation} allowed`;
 
 const incomplete = (operation: string, what: string): AwsCallError => new AwsCallError(operation, 'IncompleteAnswer', undefined, false, what);
 
@@ -37,8 +34,7 @@ export class OrganizationsResourceControlPolicies implements ResourceControlPoli
     private readonly organizations: OrganizationsClient,
     retry: Partial<ListAccountsRetry> = {},
   ) {
-    this.retry = { ...DEFAULT_LIST_ACCOUNTS_RETRY, ...retry };
-    if (!Number.isInteger(this.retry.attempts) || this.retry.attempts < 1) throw new RangeError(`Organizations attempts must be a positive integer, not ${this.retry.attempts}`);
+    this.retry = organizationsRetry(retry);
   }
 
   async managementAccountId(): Promise<string> {
@@ -125,36 +121,7 @@ export class OrganizationsResourceControlPolicies implements ResourceControlPoli
     } while (token);
   }
 
-  private async call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await send();
-      } catch (error) {
-        const code = errorCode(error);
-        if (code === THROTTLED && attempt < this.retry.attempts) {
-          await this.retry.sleep(throttleDelayMs(attempt, this.retry));
-          continue;
-        }
-        throw this.failure(operation, code, attempt, error);
-      }
-    }
-  }
-
-  private failure(operation: string, code: string, attempts: number, error: unknown): AwsCallError {
-    const failed = toAwsCallError(operation, error);
-    if (code === THROTTLED) {
-      return new AwsCallError(operation, failed.code, failed.httpStatus, failed.transient, `still throttled after ${attempts} attempts: ${messageOf(error)}`, { cause: error });
-    }
-    if (NOT_ALLOWED.has(code)) {
-      return new AwsCallError(
-        operation,
-        failed.code,
-        failed.httpStatus,
-        false,
-        `reading the organization's Resource Control Policies needs the management account or a delegated administrator for AWS Organizations, with organizations:${operation} allowed: ${messageOf(error)}`,
-        { cause: error },
-      );
-    }
-    return failed;
+  private call<T>(operation: string, send: () => Promise<T>): Promise<T> {
+    return callOrganizations(operation, send, this.retry, notAllowed);
   }
 }

@@ -182,14 +182,23 @@ const unmappedOf = (finding: AccountFinding): OcsfUnmapped | undefined => {
   return { ...(related ? { related } : {}), ...(finding.fix ? { fix: finding.fix } : {}) };
 };
 
+/** What both renderings of an event (the object and the line written directly) derive from the finding first. */
+const eventParts = (finding: AccountFinding, context: OcsfContext) => {
+  const firstSeen = firstSeenTime(finding.firstSeen);
+  const compliance = COMPLIANCE_STATUS[finding.status];
+  return {
+    firstSeen,
+    activity: activityOf(firstSeen, context.time),
+    severity: SEVERITY[eventSeverity(finding)],
+    compliance,
+    status: findingStatus(compliance),
+    unmapped: unmappedOf(finding),
+  };
+};
+
 /** One OCSF Compliance Finding event for one finding: the evaluation of one check on one resource in this run. */
 export const toOcsfFinding = (finding: AccountFinding, context: OcsfContext): OcsfComplianceFinding => {
-  const firstSeen = firstSeenTime(finding.firstSeen);
-  const activity = activityOf(firstSeen, context.time);
-  const severity = SEVERITY[eventSeverity(finding)];
-  const compliance = COMPLIANCE_STATUS[finding.status];
-  const status = findingStatus(compliance);
-  const unmapped = unmappedOf(finding);
+  const { firstSeen, activity, severity, compliance, status, unmapped } = eventParts(finding, context);
   const standards = [PRODUCT.name];
   return {
     class_uid: OCSF_CLASS_UID,
@@ -304,12 +313,7 @@ const PRODUCT_JSON = jsonValue({ name: PRODUCT.name, vendor_name: PRODUCT.vendor
  * (about 7 of 16 µs). Each text is escaped once, however many attributes repeat it.
  */
 export const ocsfLine = (finding: AccountFinding, context: OcsfContext): string => {
-  const firstSeen = firstSeenTime(finding.firstSeen);
-  const activity = activityOf(firstSeen, context.time);
-  const severity = SEVERITY[eventSeverity(finding)];
-  const compliance = COMPLIANCE_STATUS[finding.status];
-  const status = findingStatus(compliance);
-  const unmapped = unmappedOf(finding);
+  const { firstSeen, activity, severity, compliance, status, unmapped } = eventParts(finding, context);
   const time = JSON.stringify(context.time);
   const partition = jsonText(context.partition);
   const check = jsonText(finding.check);

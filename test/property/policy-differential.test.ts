@@ -18,6 +18,7 @@ import {
   type Transport,
   type UploadEncryptionName,
 } from '../support/s3-request-matrix.js';
+import { conditionOf, type ConditionEntry } from '../support/condition-block.js';
 
 /**
  * The audit's own reading of bucket policies against an IAM evaluator that is not ours, on generated
@@ -134,7 +135,6 @@ const arbResources = (favoured: readonly (string | readonly string[])[]): fc.Arb
     { weight: 1, arbitrary: fc.constantFrom(...NOT_RESOURCES).map((NotResource) => ({ NotResource })) },
   );
 
-type ConditionEntry = readonly [operator: string, key: string, value: unknown];
 
 const arbTransportEntry: fc.Arbitrary<ConditionEntry> = fc.oneof(
   {
@@ -200,19 +200,6 @@ const arbServiceEntry: fc.Arbitrary<ConditionEntry> = fc.tuple(
 
 const arbAnyEntry = fc.oneof(arbTransportEntry, arbKeyIdEntry, arbAlgorithmEntry, arbPrincipalAccountEntry, arbServiceEntry);
 
-/**
- * Entries into a Condition block: a later entry with the same operator and key (in any letter case) replaces an
- * earlier one. A block never holds one key twice in two letter cases, which IAM refuses.
- */
-const conditionOf = (entries: readonly ConditionEntry[]): Json | undefined => {
-  if (entries.length === 0) return undefined;
-  const block: Record<string, Json> = {};
-  for (const [operator, key, value] of entries) {
-    const kept = Object.entries(block[operator] ?? {}).filter(([existing]) => existing.toLowerCase() !== key.toLowerCase());
-    block[operator] = { ...Object.fromEntries(kept), [key]: value };
-  }
-  return block;
-};
 
 const arbCondition = (core: fc.Arbitrary<ConditionEntry> | undefined): fc.Arbitrary<Json> =>
   fc

@@ -5,6 +5,7 @@ import { organizationRcp, rcpSemantics, type RcpSemantics } from '../../shared/p
 import { TEST_SEED } from '../fixtures/test-seed.js';
 import { ANONYMOUS, evaluateS3Request, OracleInputError, type S3Request } from '../support/iam-oracle.js';
 import { DATA_BUCKET, PRINCIPAL_IS_AWS_SERVICE, SECURE_TRANSPORT, SSE, SSE_CUSTOMER_ALGORITHM, SSE_KMS_KEY_ID } from '../support/s3-request-matrix.js';
+import { conditionOf, type ConditionEntry } from '../support/condition-block.js';
 
 /**
  * The audit's own reading of a Resource Control Policy (rcpSemantics, which org-rcp-coverage counts on) against an
@@ -92,7 +93,6 @@ type Json = Record<string, unknown>;
 
 // ---------- the generator ----------
 
-type ConditionEntry = readonly [operator: string, key: string, value: unknown];
 
 /** A statement as parts, so that one part at a time can be changed. */
 interface StatementParts {
@@ -105,16 +105,6 @@ interface StatementParts {
 const entriesOf = (condition: Readonly<Record<string, Readonly<Record<string, unknown>>>>): ConditionEntry[] =>
   Object.entries(condition).flatMap(([operator, block]) => Object.entries(block).map(([key, value]): ConditionEntry => [operator, key, value]));
 
-/** A later entry with the same operator and key (in any letter case) replaces an earlier one. */
-const conditionOf = (entries: readonly ConditionEntry[]): Json | undefined => {
-  if (entries.length === 0) return undefined;
-  const block: Record<string, Json> = {};
-  for (const [operator, key, value] of entries) {
-    const kept = Object.entries(block[operator] ?? {}).filter(([existing]) => existing.toLowerCase() !== key.toLowerCase());
-    block[operator] = { ...Object.fromEntries(kept), [key]: value };
-  }
-  return block;
-};
 
 const statementOf = ({ sid, action, resource, entries }: StatementParts): Json => {
   const Condition = conditionOf(entries);
