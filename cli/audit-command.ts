@@ -127,6 +127,7 @@ const cliRecorder = (warn: (line: string) => void, reportsRequested: boolean) =>
 
 const summaryLine = (outcome: AuditOutcome, accountId: string, region: string, findings: readonly Finding[]): string => {
   const failing = findings.filter((finding) => isFailing(finding.status));
+  const planned = failing.filter((finding) => finding.fix?.outcome === 'planned').length;
   const bySeverity = SEVERITIES.flatMap((severity) => {
     const n = failing.filter((finding) => finding.severity === severity).length;
     return n > 0 ? [`${n} ${severity}`] : [];
@@ -134,6 +135,7 @@ const summaryLine = (outcome: AuditOutcome, accountId: string, region: string, f
   return [
     `Encryption audit of account ${accountId} in ${region}: ${formatCount(outcome.buckets)} bucket(s), ${formatCount(outcome.keys)} key(s)`,
     `${formatCount(failing.length)} failing${bySeverity.length > 0 ? ` (${bySeverity.join(', ')})` : ''} · ${formatCount(outcome.findings.passed)} passed · ${formatCount(outcome.findings.fixed)} fixed · changes: ${outcome.changes.new} new, ${outcome.changes.changed} changed, ${outcome.changes.resolved} resolved`,
+    ...(planned > 0 ? [`${formatCount(planned)} failing finding(s) have a fix planned (shown above on stderr): run again with --apply-fixes to apply them`] : []),
   ].join('\n');
 };
 

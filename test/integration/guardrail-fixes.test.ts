@@ -142,6 +142,12 @@ describe('the guardrail fixes, deployed', () => {
     expect(await policyOf(BUCKET)).toBe(OWNER_POLICY);
     const findings = (JSON.parse(run.stdout) as { findings: Finding[] }).findings;
     expect(ofBucket(findings, BUCKET, 's3-tls-only-policy')).toMatchObject({ status: 'failed', fix: { action: 'PutBucketPolicy', outcome: 'planned', before: OWNER_POLICY } });
+
+    // Read as a person does, the summary says fixes wait for --apply-fixes.
+    const plannedFixes = findings.filter((finding) => finding.fix?.outcome === 'planned').length;
+    const human = await runCli(['audit'], environment(), cwd);
+    expect(plannedFixes).toBeGreaterThanOrEqual(3);
+    expect(human.stdout).toContain(`${plannedFixes} failing finding(s) have a fix planned (shown above on stderr): run again with --apply-fixes to apply them`);
   });
 
   it('the nightly run writes exactly that policy: the owner’s statement kept, the guardrails added, and the evaluator judges it as promised', async () => {
